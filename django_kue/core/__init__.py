@@ -1,0 +1,19 @@
+"""The queue itself: Redis keys, Lua scripts, Job, Queue, Worker. No Django here."""
+
+from .config import KueConfig
+from .errors import (
+    InvalidJob, InvalidPriority, InvalidState, JobFailed, JobNotFound, KueError, LeaseLost,
+    PayloadTooLarge,
+)
+from .handlers import HandlerSpec
+from .job import Job
+from .options import JobOptions
+from .queue import Queue
+from .states import PRIORITIES, STATES, Priority, State
+from .worker import Worker
+
+__all__ = [
+    "HandlerSpec", "InvalidJob", "InvalidPriority", "InvalidState", "Job", "JobFailed",
+    "JobNotFound", "JobOptions", "KueConfig", "KueError", "LeaseLost", "PRIORITIES",
+    "PayloadTooLarge", "Priority", "Queue", "STATES", "State", "Worker",
+]

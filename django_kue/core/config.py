@@ -1,0 +1,87 @@
+"""How a queue connects and behaves: a plain dataclass, so the core never reads Django settings.
+
+The Django layer builds one from ``settings.KUE`` (``django_kue.conf.to_core_config``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+from typing import Any, Callable
+from urllib.parse import urlparse
+
+import redis
+
+MiB = 1024 * 1024
+
+
+@dataclasses.dataclass(frozen=True)
+class KueConfig:
+    # connection: a URL, or host/port/db/password, or a unix socket, or a factory / client
+    url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 6379
+    db: int = 0
+    username: str | None = None
+    password: str | None = None
+    unix_socket_path: str | None = None
+    client_factory: Callable[[], redis.Redis] | None = None
+    connection_options: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # the queue
+    prefix: str = "q"
+    search: bool = False  # Kue's disableSearch defaults to true
+    events: bool = True  # write job events to the Redis stream (signals, mirror, job.wait)
+    event_stream_maxlen: int = 100_000  # approximate cap of the event stream
+    max_payload: int = MiB  # bytes of JSON per job's data
+    # the worker
+    lease: int = 15_000  # ms a claimed job is held without a heartbeat before recovery
+    promote_limit: int = 1000  # delayed jobs promoted per round trip
+    claim_batch: int = 50  # jobs claimed per round trip, per type, at most
+    progress_interval: int = 100  # ms between two progress writes of one job
+
+    def connect(self) -> redis.Redis:
+        """A new client; callers keep it (the Django layer caches one per process)."""
+        if self.client_factory is not None:
+            return self.client_factory()
+        options = {"socket_keepalive": True, "health_check_interval": 30}
+        options.update(self.connection_options)
+        if self.url:
+            return redis.Redis.from_url(self.url, **options)
+        if self.unix_socket_path:
+            return redis.Redis(unix_socket_path=self.unix_socket_path, db=self.db,
+                               username=self.username, password=self.password, **options)
+        return redis.Redis(host=self.host, port=self.port, db=self.db,
+                           username=self.username, password=self.password, **options)
+
+    def describe(self) -> str:
+        """Where this config points, without the password (for log lines)."""
+        if self.client_factory is not None:
+            return f"client factory {getattr(self.client_factory, '__name__', self.client_factory)}"
+        if self.url:
+            parsed = urlparse(self.url)
+            netloc = parsed.hostname or ""
+            if parsed.port:
+                netloc += f":{parsed.port}"
+            return f"{parsed.scheme}://{netloc}{parsed.path}"
+        if self.unix_socket_path:
+            return f"unix://{self.unix_socket_path}?db={self.db}"
+        return f"redis://{self.host}:{self.port}/{self.db}"
+
+
+def validate_url(url: str) -> str | None:
+    """A problem with a Redis URL, or None: used by the Django system check."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("redis", "rediss", "unix"):
+        return f"REDIS_URL must use redis://, rediss:// or unix:// (got {parsed.scheme or 'none'}://)"
+    try:
+        parsed.port
+    except ValueError as exc:
+        return f"REDIS_URL has an invalid port: {exc}"
+    return None
+
+
+def worker_identity() -> str:
+    """Kue's worker id shape: ``kue:<host>:<pid>``."""
+    import os
+
+    return f"kue:{socket.gethostname()}:{os.getpid()}"

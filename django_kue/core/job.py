@@ -1,0 +1,278 @@
+"""A job: Kue's fields, read from and written to Redis only through its queue's scripts."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
+
+from . import clock, codec
+from .errors import InvalidJob, JobFailed, LeaseLost
+from .options import JobOptions
+from .states import State, parse_priority, parse_state
+
+if TYPE_CHECKING:
+    from .queue import Queue
+
+_INT_FIELDS = ("created_at", "updated_at", "promote_at", "started_at", "failed_at", "duration")
+
+
+def format_log(fmt: Any, args: tuple[Any, ...]) -> str:
+    """printf-style like Kue's util.format: ``%s``/``%d`` filled, extra arguments appended."""
+    if not isinstance(fmt, str):
+        return " ".join(_show(a) for a in (fmt, *args))
+    if not args:
+        return fmt
+    try:
+        return fmt % args
+    except (TypeError, ValueError):
+        return " ".join([fmt, *(_show(a) for a in args)])
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+class Job:
+    """One job. Unsaved until :meth:`save`; afterwards ``id`` is set and Redis is the truth.
+
+    ``progress()`` and ``log()`` inside a handler are fenced: once the worker has lost the job
+    (lease expired, moved or removed by hand) they raise :class:`LeaseLost`, so the handler stops.
+    """
+
+    default_queue: ClassVar[Callable[[], Queue] | None] = None  # set by the Django layer
+
+    def __init__(self, queue: Queue | None, type: str, data: Any = None,
+                 options: JobOptions | None = None) -> None:
+        if not isinstance(type, str) or not type.strip() or len(type) > 200 or any(
+            c.isspace() and c != " " or ord(c) < 32 for c in type
+        ):
+            raise InvalidJob(f"a job needs a type: a non-empty name of at most 200 characters, "
+                             f"not {type!r}")
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise InvalidJob(f"job data must be a JSON object (a dict), not {data.__class__.__name__}")
+        self.queue = queue
+        self.type = type
+        self.data: dict[str, Any] = data
+        self.options = options or JobOptions()
+        self.id: int | None = None
+        self.state: str | None = None
+        self.attempts_made = 0
+        self._progress = 0
+        self.progress_data: Any = None
+        self.result: Any = None
+        self.error: str | None = None
+        self.stack: str | None = None
+        self.worker_id: str | None = None
+        self.created_at = self.updated_at = self.promote_at = None
+        self.started_at = self.failed_at = self.duration = None
+        self._token = ""  # the fencing token while a worker runs this job
+        self._last_progress_write = 0.0
+        self._pending_progress: tuple[int, Any] | None = None
+
+    # Kue's option accessors, readable as attributes
+    priority = property(lambda self: self.options.priority)
+    max_attempts = property(lambda self: self.options.attempts)
+    backoff = property(lambda self: self.options.backoff)
+    delay = property(lambda self: self.options.delay)
+    ttl = property(lambda self: self.options.ttl)
+    remove_on_complete = property(lambda self: self.options.remove_on_complete)
+    search_keys = property(lambda self: self.options.search_keys)
+
+    @property
+    def attempts_remaining(self) -> int:
+        return max(0, self.max_attempts - self.attempts_made)
+
+    @property
+    def title(self) -> str | None:
+        title = self.data.get("title")
+        return None if title is None else str(title)
+
+    def __repr__(self) -> str:
+        return f"<Job {self.id} {self.type} {self.state}>"
+
+    # -- loading --------------------------------------------------------------------------
+    @classmethod
+    def from_hash(cls, queue: Queue | None, job_id: Any, fields: dict[Any, Any]) -> Job:
+        f = {codec.text(k): codec.text(v) for k, v in fields.items()}
+        backoff = f.get("backoff")
+        options = JobOptions(
+            priority=int(f.get("priority") or 0),
+            attempts=int(f.get("max_attempts") or 1),
+            backoff=None if not backoff else True if backoff == "true" else json.loads(backoff),
+            delay=int(f.get("delay") or 0),
+            ttl=int(f.get("ttl") or 0),
+            remove_on_complete=f.get("removeOnComplete") == "true",
+            search_keys=tuple(json.loads(f["search_keys"])) if f.get("search_keys") else None,
+        )
+        job = cls.__new__(cls)
+        Job.__init__(job, queue, f.get("type") or "?", codec.loads(f.get("data"), {}), options)
+        job.id = int(job_id)
+        job.state = f.get("state")
+        job.attempts_made = int(f.get("attempts") or 0)
+        job._progress = int(float(f.get("progress") or 0))
+        job.progress_data = codec.loads(f.get("progress_data"))
+        job.result = codec.loads(f.get("result"))
+        job.error, job.stack = f.get("error"), f.get("stack")
+        job.worker_id = f.get("workerId")
+        for name in _INT_FIELDS:
+            setattr(job, name, int(f[name]) if f.get(name) else None)
+        job._token = ""
+        job._raw_token = f.get("token") or ""
+        return job
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain Python fields (the API serializers shape them into Kue's JSON)."""
+        return {
+            "id": self.id, "type": self.type, "data": self.data, "state": self.state,
+            "priority": self.priority, "progress": self._progress,
+            "progress_data": self.progress_data, "result": self.result, "error": self.error,
+            "stack": self.stack, "attempts_made": self.attempts_made,
+            "max_attempts": self.max_attempts, "delay": self.delay, "ttl": self.ttl,
+            "backoff": self.backoff if not callable(self.backoff) else {"type": "function"},
+            "remove_on_complete": self.remove_on_complete,
+            "search_keys": list(self.search_keys) if self.search_keys else None,
+            "worker_id": self.worker_id,
+            **{name: getattr(self, name) for name in _INT_FIELDS},
+        }
+
+    # -- Kue's class-level access (default queue) -----------------------------------------
+    @classmethod
+    def _queue(cls, queue: Queue | None) -> Queue:
+        if queue is not None:
+            return queue
+        if cls.default_queue is None:
+            raise RuntimeError("no default queue: pass queue=..., or use django_kue.get_queue()")
+        return cls.default_queue()
+
+    @classmethod
+    def get(cls, job_id: Any, queue: Queue | None = None) -> Job:
+        return cls._queue(queue).get_job(job_id)
+
+    @classmethod
+    def range(cls, start: int, stop: int, order: str = "asc", queue: Queue | None = None) -> list[Job]:
+        return cls._queue(queue).range(start, stop, order)
+
+    @classmethod
+    def range_by_state(cls, state: str, start: int, stop: int, order: str = "asc",
+                       queue: Queue | None = None) -> list[Job]:
+        return cls._queue(queue).range_by_state(state, start, stop, order)
+
+    @classmethod
+    def range_by_type(cls, type: str, state: str, start: int, stop: int, order: str = "asc",
+                      queue: Queue | None = None) -> list[Job]:
+        return cls._queue(queue).range_by_type(type, state, start, stop, order)
+
+    # -- changes --------------------------------------------------------------------------
+    def _bound(self) -> Queue:
+        if self.queue is None:
+            self.queue = Job._queue(None)
+        return self.queue
+
+    def save(self) -> Job:
+        """Create the job (first save) or write its changed options (Kue's update)."""
+        queue = self._bound()
+        if self.id is None:
+            queue.save_jobs([self])
+        else:
+            queue.update_job(self)
+        return self
+
+    def set(self, **options: Any) -> Job:
+        """Change options before a (re-)save: ``job.set(priority="high", delay=5000).save()``."""
+        self.options = self.options.merged(**options)
+        return self
+
+    def remove(self) -> None:
+        self._bound().remove(self._saved_id())
+
+    def set_state(self, state: str | State) -> Job:
+        self.state = self._bound().set_state(self._saved_id(), parse_state(state).value)
+        return self
+
+    def set_priority(self, priority: int | str) -> Job:
+        number = parse_priority(priority)
+        self._bound().set_priority(self._saved_id(), number)
+        self.options = self.options.merged(priority=number)
+        return self
+
+    # Kue's shortcuts: job.inactive(), job.delayed(), job.complete(), job.failed()
+    def inactive(self) -> Job:
+        return self.set_state(State.INACTIVE)
+
+    def delayed(self) -> Job:
+        return self.set_state(State.DELAYED)
+
+    def complete(self) -> Job:
+        return self.set_state(State.COMPLETE)
+
+    def failed(self) -> Job:
+        return self.set_state(State.FAILED)
+
+    def refresh(self) -> Job:
+        fresh = self._bound().get_job(self._saved_id())
+        token = self._token
+        self.__dict__.update({k: v for k, v in fresh.__dict__.items() if k != "queue"})
+        self._token = token
+        return self
+
+    # -- inside a handler -----------------------------------------------------------------
+    def log(self, fmt: Any, *args: Any) -> None:
+        line = format_log(fmt, args)
+        if not self._bound().append_log(self._saved_id(), self._token, [line]) and self._token:
+            raise LeaseLost(f"job {self.id} is no longer held by this worker")
+
+    def logs(self) -> list[str]:
+        return self._bound().log_lines(self._saved_id())
+
+    def progress(self, completed: float | None = None, total: float | None = None,
+                 data: Any = None) -> int:
+        """Kue's ``progress(completed, total, data)``; with no arguments, the stored percent."""
+        if completed is None:
+            return self._progress
+        percent = 0 if not total else min(100, int(completed * 100 / total))
+        self._progress = percent
+        now = clock.monotonic_ms()
+        interval = self._bound().config.progress_interval
+        if percent < 100 and now - self._last_progress_write < interval:
+            self._pending_progress = (percent, data)  # throttled: the heartbeat flushes it
+            return percent
+        self._write_progress(percent, data, now)
+        return percent
+
+    def flush_progress(self) -> None:
+        if self._pending_progress is not None:
+            self._write_progress(*self._pending_progress, clock.monotonic_ms())
+
+    def _write_progress(self, percent: int, data: Any, now: float) -> None:
+        self._pending_progress = None
+        self._last_progress_write = now
+        encoded = "" if data is None else codec.dumps(data, what="progress data")
+        if not self._bound().write_progress(self._saved_id(), self._token, percent, encoded):
+            if self._token:
+                raise LeaseLost(f"job {self.id} is no longer held by this worker")
+
+    # -- waiting (producer side) ------------------------------------------------------------
+    def wait(self, timeout: float | None = None) -> Any:
+        """Block until the job completes (its result) or fails for good (JobFailed)."""
+        queue = self._bound()
+        state = queue.wait_for(self._saved_id(), ("complete", "failed"), timeout)
+        self.refresh()
+        if state == "failed":
+            raise JobFailed(self.error or "failed")
+        return self.result
+
+    def _saved_id(self) -> int:
+        if self.id is None:
+            raise InvalidJob("the job is not saved yet")
+        return self.id
+
+
+def ids_of(jobs: Iterable[Job]) -> list[int]:
+    return [job._saved_id() for job in jobs]

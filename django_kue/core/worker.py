@@ -1,0 +1,369 @@
+"""The worker: claim jobs of its types, run them in their slots, finish them in batches.
+
+Threads: the fetch loop (this one), a slot thread per unit of each type's concurrency, a
+finisher that completes/fails jobs in batched script calls, and a heartbeat that renews
+leases, enforces ttl, recovers other workers' stalled jobs and flushes throttled progress.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue as stdqueue
+import signal
+import threading
+import time
+from typing import Any, Callable, Iterable, Mapping
+
+import redis
+
+from . import backoff, clock, codec
+from .config import worker_identity
+from .context import HandlerContext
+from .doorbell import Doorbell
+from .handlers import HandlerSpec, Outcome, Running, Slots, execute
+from .job import Job
+from .queue import Queue
+
+logger = logging.getLogger("django_kue.worker")
+
+_STOP = object()
+
+
+class Worker:
+    def __init__(
+        self,
+        queue: Queue,
+        handlers: Mapping[str, HandlerSpec] | Iterable[HandlerSpec],
+        *,
+        worker_id: str | None = None,
+        burst: bool = False,
+        max_jobs: int | None = None,
+        shutdown_timeout: int | None = None,
+        idle_wait: int = 1000,
+        on_outcome: Callable[[Job, str, Outcome], None] | None = None,
+    ) -> None:
+        specs = list(handlers.values()) if isinstance(handlers, Mapping) else list(handlers)
+        if not specs:
+            raise ValueError("a worker needs at least one handler")
+        self.queue = queue
+        self.handlers = {spec.type: spec for spec in specs}
+        self.id = worker_id or worker_identity()
+        self.burst = burst
+        self.max_jobs = max_jobs
+        self.shutdown_timeout = shutdown_timeout  # ms; None waits for running jobs forever
+        self.idle_wait = idle_wait  # ms an idle worker sleeps at most between two claims
+        self.on_outcome = on_outcome
+        self.stopping = False
+        self.processed = 0
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._free = {spec.type: spec.concurrency for spec in specs}
+        self._paused: set[str] = set()
+        self._listening: frozenset[str] = frozenset()
+        self._running: dict[int, Running] = {}
+        self._outcomes: stdqueue.SimpleQueue[Any] = stdqueue.SimpleQueue()
+        self._slots: dict[str, Slots] = {}
+        self._doorbell: Doorbell | None = None
+        self._beat = threading.Event()
+
+    # -- control (any thread) ----------------------------------------------------------------
+    def stop(self) -> None:
+        """Graceful: stop claiming; running jobs finish (within ``shutdown_timeout``)."""
+        self.stopping = True
+        self._wake()
+
+    def pause(self, type: str, timeout: int | None = None) -> None:
+        with self._lock:
+            self._paused.add(type)
+        if timeout is not None:
+            timer = threading.Timer(timeout / 1000, self._expire_type, args=(type, "shutdown"))
+            timer.daemon = True
+            timer.start()
+
+    def resume(self, type: str) -> None:
+        with self._lock:
+            self._paused.discard(type)
+        self._wake()
+
+    def install_signal_handlers(self) -> None:
+        """SIGTERM/SIGINT: the first drains, the second stops running jobs at once."""
+
+        def handle(signum: int, _frame: Any) -> None:
+            if self.stopping:
+                logger.warning("second signal: failing running jobs now")
+                self.shutdown_timeout = 0
+            else:
+                logger.info("signal %s: finishing running jobs, then stopping", signum)
+            self.stop()
+
+        signal.signal(signal.SIGTERM, handle)
+        signal.signal(signal.SIGINT, handle)
+
+    # -- the loop --------------------------------------------------------------------------
+    def run(self) -> int:
+        """Work until stopped (or, in burst mode, until nothing is left); returns jobs run."""
+        self._doorbell = Doorbell(self.queue.client)
+        for spec in self.handlers.values():
+            self._slots[spec.type] = Slots(spec, self._run_one, self.id)
+        finisher = threading.Thread(target=self._finish_loop, name="kue-finisher", daemon=True)
+        heartbeat = threading.Thread(target=self._heartbeat_loop, name="kue-heartbeat", daemon=True)
+        finisher.start()
+        heartbeat.start()
+        logger.info("worker %s started: %s", self.id,
+                    ", ".join(f"{s.type}×{s.concurrency}" for s in self.handlers.values()))
+        try:
+            self._fetch_loop()
+        finally:
+            self.stopping = True
+            self._drain()
+            self._outcomes.put(_STOP)
+            finisher.join()
+            self._beat.set()
+            heartbeat.join()
+            for slots in self._slots.values():
+                slots.close()
+            self._doorbell.close()
+            logger.info("worker %s stopped after %d job(s)", self.id, self.processed)
+        return self.processed
+
+    def _fetch_loop(self) -> None:
+        failures = 0
+        while not self.stopping:
+            wants = self._wants()
+            try:
+                next_due, claimed = self._claim(wants)
+                failures = 0
+            except redis.ConnectionError as exc:
+                failures += 1
+                delay = min(5.0, 0.1 * 2 ** min(failures, 6))
+                logger.warning("Redis unreachable (%s); retrying in %.1f s", exc, delay)
+                time.sleep(delay)
+                continue
+            if claimed:
+                continue
+            if self._finished(next_due):
+                return
+            self._sleep(wants, next_due)
+
+    def _wants(self) -> dict[str, int]:
+        batch = self.queue.config.claim_batch
+        if self.max_jobs is not None:
+            batch = min(batch, max(0, self.max_jobs - self.processed - len(self._running)))
+        with self._lock:
+            return {t: min(n, batch) for t, n in self._free.items()
+                    if n > 0 and batch > 0 and t not in self._paused}
+
+    def _claim(self, wants: dict[str, int]) -> tuple[int, int]:
+        pairs: list[Any] = []
+        for type_, count in wants.items():
+            pairs += [type_, count]
+        config = self.queue.config
+        reply = self.queue.scripts("claim", clock.now_ms(), self.id, config.lease,
+                                   config.promote_limit, *pairs)
+        for flat in reply[2:]:
+            self._dispatch(flat)
+        return int(reply[0]), len(reply) - 2
+
+    def _dispatch(self, flat: list[Any]) -> None:
+        fields = dict(zip(flat[1::2], flat[2::2]))
+        job = Job.from_hash(self.queue, int(flat[0]), fields)
+        job._token = job._raw_token
+        spec = self.handlers[job.type]
+        started = clock.monotonic_ms()
+        running = Running(job, spec, started, started + job.ttl if job.ttl else None)
+        with self._lock:
+            self._free[job.type] -= 1
+            self._running[job.id] = running
+        self._slots[job.type].inbox.put(running)
+
+    def _finished(self, next_due: int) -> bool:
+        if self.max_jobs is not None and self.processed >= self.max_jobs and not self._running:
+            return True
+        if not self.burst:
+            return False
+        with self._lock:
+            idle = not self._running
+        due_now = 0 <= next_due <= clock.now_ms()
+        return idle and not due_now
+
+    def _sleep(self, wants: dict[str, int], next_due: int) -> None:
+        timeout = float(self.idle_wait)
+        if next_due >= 0:
+            timeout = max(1.0, min(timeout, next_due - clock.now_ms()))
+        if not wants:  # every slot busy: wait for one to come free
+            with self._changed:
+                self._changed.wait(timeout / 1000)
+            return
+        keys = [self.queue.keys.timer] + [self.queue.keys.wake(t) for t in wants]
+        self._listening = frozenset(wants)
+        try:
+            self._doorbell.wait(keys, timeout)  # type: ignore[union-attr]
+        except redis.ConnectionError as exc:
+            logger.warning("Redis unreachable while idle (%s)", exc)
+            time.sleep(min(1.0, timeout / 1000))
+        finally:
+            self._listening = frozenset()
+
+    def _wake(self) -> None:
+        with self._changed:
+            self._changed.notify_all()
+        if self._doorbell is not None:
+            self._doorbell.ring()
+
+    # -- running a job (slot threads) --------------------------------------------------------
+    def _run_one(self, running: Running) -> bool:
+        outcome = execute(running, HandlerContext(self, running.spec.type))
+        if not self._settle(running):
+            return False
+        self._outcomes.put(outcome)
+        return True
+
+    def _settle(self, running: Running) -> bool:
+        with self._lock:
+            if running.settled:
+                return False
+            running.settled = True
+            return True
+
+    def _release(self, running: Running) -> None:
+        type_ = running.job.type
+        with self._lock:
+            self._running.pop(running.job.id, None)
+            self._free[type_] += 1
+            self.processed += 1
+            was_full = self._free[type_] == 1
+        if was_full and type_ not in self._listening:
+            self._wake()
+        else:
+            with self._changed:
+                self._changed.notify_all()
+
+    # -- finishing (finisher thread) ---------------------------------------------------------
+    def _finish_loop(self) -> None:
+        while True:
+            item = self._outcomes.get()
+            batch = []
+            while item is not _STOP:
+                batch.append(item)
+                if len(batch) >= 500:
+                    break
+                try:
+                    item = self._outcomes.get_nowait()
+                except stdqueue.Empty:
+                    break
+            if batch:
+                self._persist(batch)
+            if item is _STOP:
+                return
+
+    def _persist(self, batch: list[Outcome]) -> None:
+        while True:
+            try:
+                self._write_outcomes(batch)
+                return
+            except redis.ConnectionError as exc:
+                logger.warning("Redis unreachable finishing %d job(s) (%s); retrying", len(batch), exc)
+                time.sleep(0.5)
+
+    def _write_outcomes(self, batch: list[Outcome]) -> None:
+        completes = [o for o in batch if o.kind == "complete"]
+        if completes:
+            args: list[Any] = [clock.now_ms()]
+            for o in completes:
+                args += [o.running.job.id, o.running.job._token, o.duration, o.result]
+            accepted = self.queue.scripts("complete", *args)
+            for o, ok in zip(completes, accepted):
+                self._done(o, "complete" if ok else "lost")
+        for o in batch:
+            if o.kind == "fail":
+                self._done(o, self._fail(o.running, o.error, o.stack))
+
+    def _fail(self, running: Running, error: str, stack: str) -> str:
+        job = running.job
+        override = backoff.callable_delay(running.spec.backoff, job.attempts_made + 1, job.delay)
+        reply = self.queue.scripts("fail", clock.now_ms(), job.id, job._token, error, stack, override)
+        return "lost" if not reply else codec.text(reply[0]) or "failed"
+
+    def _done(self, outcome: Outcome, state: str) -> None:
+        job = outcome.running.job
+        self._release(outcome.running)
+        if state == "lost":
+            logger.warning("%s %s finished after this worker lost it (ignored)", job.type, job.id)
+        elif outcome.kind == "complete":
+            logger.info("%s %s complete in %d ms", job.type, job.id, outcome.duration)
+        else:
+            logger.info("%s %s failed attempt -> %s in %d ms: %s", job.type, job.id, state,
+                        outcome.duration, outcome.error)
+        if self.on_outcome is not None:
+            self.on_outcome(job, state, outcome)
+
+    # -- heartbeat thread ----------------------------------------------------------------------
+    def _heartbeat_loop(self) -> None:
+        interval = max(50.0, self.queue.config.lease / 3)
+        next_beat = 0.0
+        while not (self._beat.is_set() and not self._running):
+            now = clock.monotonic_ms()
+            try:
+                self._expire_ttl(now)
+                if now >= next_beat:
+                    self._renew()
+                    self.queue.recover_stalled()
+                    next_beat = now + interval
+            except redis.ConnectionError as exc:
+                logger.warning("heartbeat: Redis unreachable (%s)", exc)
+            deadlines = [r.deadline for r in list(self._running.values()) if r.deadline]
+            wake_at = min([next_beat, *deadlines])
+            self._beat.wait(max(0.005, (wake_at - clock.monotonic_ms()) / 1000))
+
+    def _renew(self) -> None:
+        running = list(self._running.values())
+        for r in running:
+            try:
+                r.job.flush_progress()
+            except Exception:  # a lost job's progress: the renewal below settles it
+                pass
+        if not running:
+            return
+        pairs: list[Any] = []
+        for r in running:
+            pairs += [r.job.id, r.job._token]
+        lost = self.queue.scripts("heartbeat", clock.now_ms(), self.queue.config.lease, *pairs)
+        for job_id in lost:
+            r = self._running.get(int(job_id))
+            if r is not None and self._settle(r):
+                logger.warning("%s %s: lease lost, abandoning it", r.job.type, r.job.id)
+                self._abandon(r)
+
+    def _expire_ttl(self, now: float) -> None:
+        for r in list(self._running.values()):
+            if r.deadline is not None and now >= r.deadline and self._settle(r):
+                logger.warning("%s %s: TTL exceeded (%d ms)", r.job.type, r.job.id, r.job.ttl)
+                self._fail(r, "TTL exceeded", "")
+                self._abandon(r)
+
+    def _expire_type(self, type_: str | None, reason: str) -> None:
+        for r in list(self._running.values()):
+            if (type_ is None or r.job.type == type_) and self._settle(r):
+                logger.warning("%s %s: failed with reason %r", r.job.type, r.job.id, reason)
+                self._fail(r, reason, "")
+                self._abandon(r)
+
+    def _abandon(self, running: Running) -> None:
+        """The job is settled without its thread: free the slot with a fresh thread."""
+        self._slots[running.job.type].add_thread()
+        self._release(running)
+
+    # -- shutdown ------------------------------------------------------------------------------
+    def _drain(self) -> None:
+        deadline = None
+        if self.shutdown_timeout is not None:
+            deadline = time.monotonic() + self.shutdown_timeout / 1000
+        with self._changed:
+            while self._running:
+                left = None if deadline is None else deadline - time.monotonic()
+                if self.shutdown_timeout == 0 or (left is not None and left <= 0):
+                    break
+                self._changed.wait(0.05 if left is None else min(0.05, left))
+        if self._running:
+            logger.warning("shutdown timeout: failing %d running job(s)", len(self._running))
+            self._expire_type(None, "shutdown")
