@@ -1,0 +1,141 @@
+"""``settings.KUE``: one dict, read lazily through ``kue_settings`` (shaped like DRF's api_settings).
+
+DEFAULTS is the documentation: every key, its default and its unit. Unknown keys are reported
+by a system check instead of being ignored (a ``"PERFIX"`` typo would otherwise fail quietly).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
+
+from .core.config import KueConfig, validate_url
+
+MiB = 1024 * 1024
+
+DEFAULTS: dict[str, Any] = {
+    # where Redis is: a URL wins over HOST/PORT/DB; SOCKET is a unix socket path;
+    # CACHE_ALIAS reuses a django-redis cache's client; CLIENT_FACTORY is a dotted path to a
+    # callable returning a redis.Redis (Sentinel, a custom pool ...)
+    "REDIS_URL": None,
+    "HOST": "127.0.0.1",
+    "PORT": 6379,
+    "DB": 0,
+    "USERNAME": None,
+    "PASSWORD": None,
+    "SOCKET": None,
+    "CACHE_ALIAS": None,
+    "CLIENT_FACTORY": None,
+    "CONNECTION_OPTIONS": {},  # extra keyword arguments for redis.Redis
+    "PREFIX": "q",  # every key is "{PREFIX}:..." (one hash tag: Redis Cluster safe)
+    "SEARCH": False,  # Kue's search over search_keys (Kue: disableSearch = true)
+    "EVENTS": True,  # write job events to Redis (signals across processes, mirror, job.wait)
+    "JOB_EVENTS": True,  # per-job listeners, job.on(...) (Kue's jobEvents)
+    "EVENT_STREAM_MAXLEN": 100_000,  # events kept in the Redis stream (approximate)
+    "MAX_PAYLOAD": MiB,  # bytes of JSON data per job
+    "LEASE": 15_000,  # ms a worker holds a job between heartbeats before it is recovered
+    "PROMOTE_LIMIT": 1000,  # delayed jobs promoted per round trip
+    "CLAIM_BATCH": 50,  # jobs a worker claims per round trip, per type, at most
+    "PROGRESS_INTERVAL": 100,  # ms between two progress writes of one job
+    "SHUTDOWN_TIMEOUT": 30_000,  # ms runkueworker waits for running jobs on SIGTERM
+    "IDLE_WAIT": 1000,  # ms an idle worker sleeps at most between two looks at Redis
+}
+IMPORT_STRINGS = frozenset({"CLIENT_FACTORY"})
+MILLISECONDS = ("LEASE", "PROGRESS_INTERVAL", "SHUTDOWN_TIMEOUT", "IDLE_WAIT")
+POSITIVE_INTS = ("PORT", "EVENT_STREAM_MAXLEN", "MAX_PAYLOAD", "LEASE", "PROMOTE_LIMIT",
+                 "CLAIM_BATCH", "IDLE_WAIT")
+
+
+class KueSettings:
+    """Attribute access to settings.KUE with defaults, cached until the setting changes."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Any] = {}
+
+    @property
+    def user_settings(self) -> dict[str, Any]:
+        value = getattr(settings, "KUE", None)
+        return value if isinstance(value, dict) else {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"invalid KUE setting: {name!r}")
+        if name not in self._cache:
+            value = self.user_settings.get(name, DEFAULTS[name])
+            if name in IMPORT_STRINGS and isinstance(value, str):
+                value = import_string(value)
+            self._cache[name] = value
+        return self._cache[name]
+
+    def reload(self) -> None:
+        self._cache.clear()
+
+
+kue_settings = KueSettings()
+
+
+def validate() -> list[tuple[str, str, str]]:
+    """Problems in settings.KUE as (check id, message, hint); the system check reports them."""
+    raw = getattr(settings, "KUE", {})
+    if not isinstance(raw, dict):
+        return [("E002", "KUE must be a dict", "Set KUE = {...} in settings.")]
+    problems = []
+    for key in sorted(set(raw) - set(DEFAULTS)):
+        problems.append(("E001", f"unknown KUE setting {key!r}",
+                         f"Known settings: {', '.join(DEFAULTS)}."))
+    for key in POSITIVE_INTS:
+        value = raw.get(key, DEFAULTS[key])
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            problems.append(("E002", f"KUE[{key!r}] must be a positive integer, not {value!r}",
+                             "Times are milliseconds." if key in MILLISECONDS else ""))
+    timeout = raw.get("SHUTDOWN_TIMEOUT", 0)
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 0):
+        problems.append(("E002", f"KUE['SHUTDOWN_TIMEOUT'] must be milliseconds or None, not {timeout!r}", ""))
+    prefix = raw.get("PREFIX", "q")
+    if not isinstance(prefix, str) or not prefix or any(c in prefix for c in "{} \t\n"):
+        problems.append(("E002", f"KUE['PREFIX'] must be a non-empty string without braces "
+                                 f"or spaces, not {prefix!r}", ""))
+    url = raw.get("REDIS_URL")
+    if url is not None:
+        problem = validate_url(url) if isinstance(url, str) else "REDIS_URL must be a string"
+        if problem:
+            problems.append(("E003", problem, "Example: redis://127.0.0.1:6379/0"))
+    factory = raw.get("CLIENT_FACTORY")
+    if isinstance(factory, str):
+        try:
+            import_string(factory)
+        except ImportError as exc:
+            problems.append(("E004", f"KUE['CLIENT_FACTORY'] cannot be imported: {exc}", ""))
+    return problems
+
+
+def to_core_config() -> KueConfig:
+    s = kue_settings
+    factory = s.CLIENT_FACTORY
+    if s.CACHE_ALIAS:
+        from django_redis import get_redis_connection
+
+        alias = s.CACHE_ALIAS
+        factory = lambda: get_redis_connection(alias)  # noqa: E731
+    return KueConfig(
+        url=s.REDIS_URL, host=s.HOST, port=s.PORT, db=s.DB, username=s.USERNAME,
+        password=s.PASSWORD, unix_socket_path=s.SOCKET, client_factory=factory,
+        connection_options=dict(s.CONNECTION_OPTIONS), prefix=s.PREFIX, search=s.SEARCH,
+        events=s.EVENTS, event_stream_maxlen=s.EVENT_STREAM_MAXLEN, max_payload=s.MAX_PAYLOAD,
+        lease=s.LEASE, promote_limit=s.PROMOTE_LIMIT, claim_batch=s.CLAIM_BATCH,
+        progress_interval=s.PROGRESS_INTERVAL,
+    )
+
+
+def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting == "KUE":
+        kue_settings.reload()
+        from . import connection
+
+        connection.reset()
+
+
+setting_changed.connect(_on_setting_changed)

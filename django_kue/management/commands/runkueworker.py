@@ -1,0 +1,94 @@
+"""``manage.py runkueworker``: parse, validate, then hand over to the core Worker."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from django_kue.conf import kue_settings
+from django_kue.connection import get_queue
+from django_kue.core.errors import InvalidJob
+from django_kue.core.worker import Worker
+from django_kue.registry import handler_specs
+from django_kue.supervisor import run_processes
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
+    return value
+
+
+def type_list(text: str) -> list[str]:
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("--types needs at least one job type")
+    return names
+
+
+class Command(BaseCommand):
+    help = "Run the @kue_job handlers: claim jobs from Redis and process them."
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--types", type=type_list, help="comma-separated job types (default: all)")
+        parser.add_argument("--concurrency", type=positive_int,
+                            help="slots per type, overriding each @kue_job's concurrency")
+        parser.add_argument("--processes", type=positive_int, default=1,
+                            help="worker processes to start (one per core is a good start)")
+        parser.add_argument("--shutdown-timeout", type=positive_int, dest="shutdown_timeout",
+                            help="ms to wait for running jobs on SIGTERM before failing them "
+                                 "with reason 'shutdown' (default: KUE['SHUTDOWN_TIMEOUT'])")
+        parser.add_argument("--burst", action="store_true",
+                            help="stop when no job is queued or running")
+        parser.add_argument("--max-jobs", type=positive_int, dest="max_jobs",
+                            help="stop after this many jobs")
+
+    def handle(self, *args, **options) -> None:
+        _configure_logging(options["verbosity"])
+        try:
+            specs = handler_specs(options["types"])
+        except InvalidJob as exc:
+            raise CommandError(str(exc)) from None
+        if not specs:
+            raise CommandError("no @kue_job handlers are registered: define them in an installed "
+                               "app's tasks.py or jobs.py")
+        if options["concurrency"]:
+            specs = [s.__class__(s.type, s.fn, options["concurrency"], s.backoff) for s in specs]
+        if options["processes"] > 1:
+            sys.exit(run_processes(options["processes"], _child_argv(options)))
+        timeout = options["shutdown_timeout"]
+        worker = Worker(
+            get_queue(), specs, burst=options["burst"], max_jobs=options["max_jobs"],
+            shutdown_timeout=kue_settings.SHUTDOWN_TIMEOUT if timeout is None else timeout,
+            idle_wait=kue_settings.IDLE_WAIT,
+        )
+        worker.install_signal_handlers()
+        worker.run()
+
+
+def _child_argv(options: dict) -> list[str]:
+    argv = ["runkueworker", f"--verbosity={options['verbosity']}"]
+    if options["types"]:
+        argv.append("--types=" + ",".join(options["types"]))
+    for name in ("concurrency", "shutdown_timeout", "max_jobs"):
+        if options[name] is not None:
+            argv.append(f"--{name.replace('_', '-')}={options[name]}")
+    if options["burst"]:
+        argv.append("--burst")
+    return argv
+
+
+def _configure_logging(verbosity: int) -> None:
+    logger = logging.getLogger("django_kue")
+    if not logger.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.WARNING if verbosity == 0 else logging.DEBUG if verbosity > 1 else logging.INFO)
