@@ -3,11 +3,17 @@
 The public API is what ``__all__`` lists; everything else may change.
 """
 
+from .connection import get_queue
 from .core.errors import (
-    InvalidJob, InvalidPriority, InvalidState, JobFailed, JobNotFound, KueError, LeaseLost,
+    InvalidJob,
+    InvalidPriority,
+    InvalidState,
+    JobFailed,
+    JobNotFound,
+    KueError,
+    LeaseLost,
     PayloadTooLarge,
 )
-from .connection import get_queue
 from .core.job import Job
 from .core.states import Priority, State
 from .registry import kue_job

@@ -72,7 +72,7 @@ def _register(type: str, fn: Callable[..., Any], concurrency: int, options: dict
                                    f"so that every worker process can import them")
     try:
         job_type = JobType(type, fn, concurrency, JobOptions(**normalize(options)))
-        job_type.spec  # validates the type name, concurrency and handler
+        _ = job_type.spec  # validates the concurrency and the handler
         Job(None, type)
     except InvalidJob as exc:
         raise ImproperlyConfigured(f"@kue_job({type!r}): {exc}") from None

@@ -2,7 +2,13 @@
 
 from .config import KueConfig
 from .errors import (
-    InvalidJob, InvalidPriority, InvalidState, JobFailed, JobNotFound, KueError, LeaseLost,
+    InvalidJob,
+    InvalidPriority,
+    InvalidState,
+    JobFailed,
+    JobNotFound,
+    KueError,
+    LeaseLost,
     PayloadTooLarge,
 )
 from .handlers import HandlerSpec

@@ -74,7 +74,7 @@ def validate_url(url: str) -> str | None:
     if parsed.scheme not in ("redis", "rediss", "unix"):
         return f"REDIS_URL must use redis://, rediss:// or unix:// (got {parsed.scheme or 'none'}://)"
     try:
-        parsed.port
+        _ = parsed.port  # raises on a non-numeric or out-of-range port
     except ValueError as exc:
         return f"REDIS_URL has an invalid port: {exc}"
     return None
