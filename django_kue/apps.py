@@ -14,5 +14,11 @@ class KueConfig(AppConfig):
         from .core.job import Job
 
         Job.default_queue = get_queue
+        from . import listener
+        from .conf import kue_settings
+
+        listener.connect()  # this process's job events become signals
+        if kue_settings.LISTEN:
+            listener.start()  # and other processes' too (remote=True): a follower thread
         # @kue_job registrations live in <app>.tasks / <app>.jobs: import them in every process
         autodiscover_modules("tasks", "jobs")

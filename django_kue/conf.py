@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "SEARCH": False,  # Kue's search over search_keys (Kue: disableSearch = true)
     "EVENTS": True,  # write job events to Redis (signals across processes, mirror, job.wait)
     "JOB_EVENTS": True,  # per-job listeners, job.on(...) (Kue's jobEvents)
+    "LISTEN": False,  # hear other processes' events as signals (remote=True): a thread per process
+    "MIRROR": True,  # runkueworker also keeps the admin's job mirror table in sync
     "EVENT_STREAM_MAXLEN": 100_000,  # events kept in the Redis stream (approximate)
     "MAX_PAYLOAD": MiB,  # bytes of JSON data per job
     "LEASE": 15_000,  # ms a worker holds a job between heartbeats before it is recovered
@@ -42,8 +44,18 @@ DEFAULTS: dict[str, Any] = {
     "PROGRESS_INTERVAL": 100,  # ms between two progress writes of one job
     "SHUTDOWN_TIMEOUT": 30_000,  # ms runkueworker waits for running jobs on SIGTERM
     "IDLE_WAIT": 1000,  # ms an idle worker sleeps at most between two looks at Redis
+    # the JSON API and REST API (django_kue.urls)
+    "API_PERMISSION_CLASSES": None,  # dotted paths of DRF permission classes; None = staff only
+    "API_AUTHENTICATION_CLASSES": (  # dotted paths of DRF authentication classes
+        "rest_framework.authentication.BasicAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ),
+    "API_MAX_BODY": MiB,  # bytes of request body the API reads at most (413 beyond)
+    "API_MAX_BULK": 1000,  # jobs per POST /job array at most (413 beyond)
+    "API_REGISTERED_TYPES_ONLY": False,  # POST /job refuses types without a @kue_job handler
 }
 IMPORT_STRINGS = frozenset({"CLIENT_FACTORY"})
+BOOLEANS = ("SEARCH", "EVENTS", "JOB_EVENTS", "LISTEN", "MIRROR")
 MILLISECONDS = ("LEASE", "PROGRESS_INTERVAL", "SHUTDOWN_TIMEOUT", "IDLE_WAIT")
 POSITIVE_INTS = ("PORT", "EVENT_STREAM_MAXLEN", "MAX_PAYLOAD", "LEASE", "PROMOTE_LIMIT",
                  "CLAIM_BATCH", "IDLE_WAIT")
@@ -91,6 +103,9 @@ def validate() -> list[tuple[str, str, str]]:
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             problems.append(("E002", f"KUE[{key!r}] must be a positive integer, not {value!r}",
                              "Times are milliseconds." if key in MILLISECONDS else ""))
+    problems += _not_booleans(raw)
+    problems += _connection_problems(raw)
+    problems += _api_problems(raw)
     timeout = raw.get("SHUTDOWN_TIMEOUT", 0)
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 0):
         problems.append(("E002", f"KUE['SHUTDOWN_TIMEOUT'] must be milliseconds or None, not {timeout!r}", ""))
@@ -112,6 +127,53 @@ def validate() -> list[tuple[str, str, str]]:
     return problems
 
 
+def _connection_problems(raw: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Values POSITIVE_INTS does not cover: 0 is legal for DB and PROGRESS_INTERVAL."""
+    problems = []
+    for key in ("DB", "PROGRESS_INTERVAL"):
+        value = raw.get(key, DEFAULTS[key])
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            problems.append(("E002", f"KUE[{key!r}] must be a non-negative integer, not {value!r}",
+                             "PROGRESS_INTERVAL is milliseconds." if key == "PROGRESS_INTERVAL" else ""))
+    if not isinstance(raw.get("CONNECTION_OPTIONS", {}), dict):
+        problems.append(("E002", "KUE['CONNECTION_OPTIONS'] must be a dict of redis.Redis keyword "
+                                 f"arguments, not {raw['CONNECTION_OPTIONS']!r}", ""))
+    return problems
+
+
+def _not_booleans(raw: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [("E002", f"KUE[{key!r}] must be True or False, not {raw[key]!r}", "")
+            for key in BOOLEANS if not isinstance(raw.get(key, DEFAULTS[key]), bool)]
+
+
+def _api_problems(raw: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The API's settings: sizes are positive ints; class lists are dotted paths that import."""
+    problems = []
+    for key in ("API_MAX_BODY", "API_MAX_BULK"):
+        value = raw.get(key, DEFAULTS[key])
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            problems.append(("E002", f"KUE[{key!r}] must be a positive integer, not {value!r}",
+                             "API_MAX_BODY is bytes; API_MAX_BULK is a number of jobs."))
+    if not isinstance(raw.get("API_REGISTERED_TYPES_ONLY", False), bool):
+        problems.append(("E002", "KUE['API_REGISTERED_TYPES_ONLY'] must be True or False", ""))
+    for key in ("API_PERMISSION_CLASSES", "API_AUTHENTICATION_CLASSES"):
+        value = raw.get(key, DEFAULTS[key])
+        if value is None and key == "API_PERMISSION_CLASSES":
+            continue
+        if not isinstance(value, (list, tuple)):
+            problems.append(("E002", f"KUE[{key!r}] must be a list of dotted paths, not {value!r}", ""))
+            continue
+        for item in value:
+            if isinstance(item, str):
+                try:
+                    import_string(item)
+                except ImportError as exc:
+                    problems.append(("E004", f"KUE[{key!r}]: {item!r} cannot be imported: {exc}", ""))
+            elif not isinstance(item, type):
+                problems.append(("E002", f"KUE[{key!r}] holds {item!r}, not a dotted path", ""))
+    return problems
+
+
 def to_core_config() -> KueConfig:
     s = kue_settings
     factory = s.CLIENT_FACTORY
@@ -124,7 +186,7 @@ def to_core_config() -> KueConfig:
         url=s.REDIS_URL, host=s.HOST, port=s.PORT, db=s.DB, username=s.USERNAME,
         password=s.PASSWORD, unix_socket_path=s.SOCKET, client_factory=factory,
         connection_options=dict(s.CONNECTION_OPTIONS), prefix=s.PREFIX, search=s.SEARCH,
-        events=s.EVENTS, event_stream_maxlen=s.EVENT_STREAM_MAXLEN, max_payload=s.MAX_PAYLOAD,
+        events=s.EVENTS, job_events=s.JOB_EVENTS, event_stream_maxlen=s.EVENT_STREAM_MAXLEN, max_payload=s.MAX_PAYLOAD,
         lease=s.LEASE, promote_limit=s.PROMOTE_LIMIT, claim_batch=s.CLAIM_BATCH,
         progress_interval=s.PROGRESS_INTERVAL,
     )

@@ -38,7 +38,9 @@ class JobType:
     def using(self, **options: Any) -> JobType:
         """A copy with other default options: ``send_email.using(priority="high").enqueue(...)``."""
         concurrency = options.pop("concurrency", self.concurrency)
-        return dataclasses.replace(self, concurrency=concurrency, options=self.options.merged(**options))
+        copy = dataclasses.replace(self, concurrency=concurrency, options=self.options.merged(**options))
+        _ = copy.spec  # a bad concurrency fails here, not later in a worker
+        return copy
 
     @property
     def spec(self) -> HandlerSpec:
@@ -63,11 +65,13 @@ def kue_job(type: Any = None, *, concurrency: int = 1, **options: Any) -> Any:
     """
     if callable(type):
         return _register(type.__name__, type, concurrency, options)
-    return lambda fn: _register(type or fn.__name__, fn, concurrency, options)
+    return lambda fn: _register(fn.__name__ if type is None else type, fn, concurrency, options)
 
 
 def _register(type: str, fn: Callable[..., Any], concurrency: int, options: dict[str, Any]) -> JobType:
-    if "<locals>" in fn.__qualname__:
+    if not callable(fn):
+        raise ImproperlyConfigured(f"@kue_job({type!r}) decorates {fn!r}, which is not callable")
+    if "<locals>" in getattr(fn, "__qualname__", ""):
         raise ImproperlyConfigured(f"@kue_job({type!r}): handlers must be module-level functions "
                                    f"so that every worker process can import them")
     try:
@@ -82,6 +86,12 @@ def _register(type: str, fn: Callable[..., Any], concurrency: int, options: dict
         raise ImproperlyConfigured(f"job type {type!r} is already registered by {existing!r}")
     _registry[type] = job_type
     return job_type
+
+
+def default_options(type: str) -> JobOptions | None:
+    """A registered type's @kue_job options: what queue.create() and POST /job start from."""
+    job_type = _registry.get(type)
+    return None if job_type is None else job_type.options
 
 
 def registered() -> dict[str, JobType]:

@@ -1,17 +1,19 @@
-"""Kue's job events as Django signals. The sender is the job's type name (a str).
+"""Kue's job events as Django signals. The sender is the job's type name (a str), so
+``@receiver(job_complete, sender="email")`` is Kue's per-type listener.
 
-Every signal carries ``job_id``, ``type`` and ``remote`` (True when the event came from
-another process through Redis), plus the event's own arguments:
+Every job signal carries ``job_id``, ``type`` and ``remote`` (True when the event came from
+another process through Redis: see ``django_kue.listener``), plus the event's own arguments:
 
 - ``job_enqueue``: -
 - ``job_start``: -
 - ``job_promotion``: -
 - ``job_progress``: ``progress`` (0-100), ``data``
-- ``job_failed_attempt``: ``error``, ``attempts``
+- ``job_failed_attempt``: ``error``, ``attempts_made``
 - ``job_failed``: ``error``
 - ``job_complete``: ``result``
 - ``job_remove``: -
-- ``queue_error``: ``error`` (no job), Kue's queue ``error`` event
+- ``queue_error``: ``error`` (the exception; sender: the queue's prefix), Kue's queue ``error``
+  event: Redis unreachable for a worker or a listener
 """
 
 from django.dispatch import Signal

@@ -13,8 +13,21 @@ import time
 logger = logging.getLogger("django_kue.supervisor")
 
 
+def child_command(argv: list[str]) -> list[str]:
+    """How to start one more of this process: through manage.py when that is what runs, else
+    ``python -m django`` (call_command() from a script or a test runner, whose argv[0] is not
+    a Django command line)."""
+    script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    if script.endswith("manage.py") or script.startswith("django-admin"):
+        return [sys.executable, os.path.abspath(sys.argv[0]), *argv]
+    from django.conf import settings
+
+    return [sys.executable, "-m", "django", *argv, f"--settings={settings.SETTINGS_MODULE}",
+            f"--pythonpath={os.getcwd()}"]
+
+
 def run_processes(count: int, argv: list[str]) -> int:
-    command = [sys.executable, os.path.abspath(sys.argv[0]), *argv]
+    command = child_command(argv)
     children = [subprocess.Popen(command) for _ in range(count)]
     stopping = False
 

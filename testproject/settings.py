@@ -2,6 +2,9 @@
 
 KUE_REDIS_URL   Redis to use (default redis://127.0.0.1:6379/0)
 KUE_DB          "postgres" to use PostgreSQL at 127.0.0.1:5432 (default: SQLite)
+KUE_SQLITE      SQLite file to use (default testproject/db.sqlite3; the benchmark uses its own)
+KUE_EVENTS      "0" turns KUE["EVENTS"] off; KUE_MIRROR "0" turns KUE["MIRROR"] off (bench/)
+KUE_EXTRA_APPS  comma-separated extra apps to install (bench/ adds its probe handlers)
 """
 
 import os
@@ -24,6 +27,7 @@ INSTALLED_APPS = [
     "testproject.demo",
     "testproject.testjobs",
 ]
+INSTALLED_APPS += [a for a in os.environ.get("KUE_EXTRA_APPS", "").split(",") if a]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -66,7 +70,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "db.sqlite3",
+            "NAME": os.environ.get("KUE_SQLITE") or BASE_DIR / "db.sqlite3",
         }
     }
 
@@ -80,6 +84,8 @@ KUE = {
     "PREFIX": os.environ.get("KUE_PREFIX", "q"),
     "SEARCH": True,
     "LEASE": int(os.environ.get("KUE_LEASE", "15000")),
+    "EVENTS": os.environ.get("KUE_EVENTS", "1") != "0",
+    "MIRROR": os.environ.get("KUE_MIRROR", "1") != "0",
 }
 
 LOGGING = {

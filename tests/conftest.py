@@ -49,7 +49,7 @@ def prefix():
 
 
 def _clean(client, prefix):
-    keys = list(client.scan_iter(match=Keys(prefix).pattern(), count=1000))
+    keys = list(client.scan_iter(match=Keys(prefix).pattern(), count=20_000))
     for start in range(0, len(keys), 500):
         client.unlink(*keys[start:start + 500])
 

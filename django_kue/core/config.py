@@ -31,6 +31,7 @@ class KueConfig:
     prefix: str = "q"
     search: bool = False  # Kue's disableSearch defaults to true
     events: bool = True  # write job events to the Redis stream (signals, mirror, job.wait)
+    job_events: bool = True  # per-job listeners, job.on(...) (Kue's jobEvents)
     event_stream_maxlen: int = 100_000  # approximate cap of the event stream
     max_payload: int = MiB  # bytes of JSON per job's data
     # the worker

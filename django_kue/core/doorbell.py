@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Sequence
 
 import redis
@@ -30,17 +31,19 @@ class Doorbell:
         self._client_id: int | None = None
         self._lock = threading.Lock()
         self._blocked = False
+        self._blocked_at = 0.0
         self.rung = threading.Event()
 
     def wait(self, keys: Sequence[str], timeout_ms: float) -> bool:
         """Sleep until a key gets a token, someone rings, or the timeout; True if a token came."""
-        if self.rung.is_set():
-            self.rung.clear()
-            return False
-        with self._lock:
+        with self._lock:  # checked under the lock ring() takes, so a ring is never missed
+            if self.rung.is_set():
+                self.rung.clear()
+                return False
             if self._client_id is None:
                 self._client_id = self._fetch_id()
             self._blocked = True
+            self._blocked_at = time.monotonic()
         try:
             reply = self._client.blpop(list(keys), timeout=max(0.001, timeout_ms / 1000.0))
         except redis.ConnectionError:
@@ -58,11 +61,21 @@ class Doorbell:
         with self._lock:
             if not self._blocked or self._client_id is None:
                 return
-            client_id = self._client_id
-        try:
-            self._control.client_unblock(client_id)
-        except redis.RedisError:
-            pass  # a server without CLIENT UNBLOCK: the wait ends at its timeout instead
+            client_id, since = self._client_id, self._blocked_at
+        # A BLPOP sent just now may not have reached Redis yet (UNBLOCK then finds nothing):
+        # retry briefly. A server that never unblocks (fakeredis) ends the wait at its timeout.
+        while True:
+            try:
+                if self._control.client_unblock(client_id):
+                    return
+            except redis.RedisError:
+                return
+            if time.monotonic() - since > 0.05:
+                return
+            time.sleep(0.002)
+            with self._lock:
+                if not self._blocked or client_id != self._client_id:
+                    return
 
     def _fetch_id(self) -> int | None:
         try:

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
+import os
 import time
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+import uuid
+from typing import TYPE_CHECKING, Any, Iterator, Protocol, Sequence
 
 from . import codec
 
@@ -23,19 +26,93 @@ JOB_EVENTS = ("enqueue", "start", "promotion", "progress", "failed attempt", "fa
 INTERNAL_EVENTS = ("delayed", "state", "priority", "update")
 
 
+logger = logging.getLogger("django_kue.events")
+
+
 @dataclasses.dataclass(frozen=True)
 class Event:
-    stream_id: str
+    stream_id: str  # "" for an event handed back by the script that emitted it
     event: str
     job_id: int
     type: str
     args: list[Any]
+    origin: str = ""  # the emitting process (see origin())
 
     @classmethod
     def parse(cls, stream_id: Any, fields: dict[Any, Any]) -> Event:
         f = {codec.text(k): codec.text(v) for k, v in fields.items()}
         return cls(codec.text(stream_id) or "", f.get("event") or "", int(f.get("id") or 0),
-                   f.get("type") or "", json.loads(f.get("args") or "[]"))
+                   f.get("type") or "", json.loads(f.get("args") or "[]"), f.get("origin") or "")
+
+    @classmethod
+    def from_reply(cls, item: Sequence[Any]) -> Event:
+        """An event as a script hands it back: [event, id, type, args]."""
+        event, job_id, type_, args = (codec.text(v) for v in item)
+        return cls("", event or "", int(job_id or 0), type_ or "", json.loads(args or "[]"), origin())
+
+
+# -- this process's origin tag -----------------------------------------------------------------
+_origin: list[str] = []
+
+
+def origin() -> str:
+    """A tag unique to this process, written with every event it causes (new after a fork)."""
+    if not _origin:
+        _origin.append(f"{os.getpid()}-{uuid.uuid4().hex[:12]}")
+    return _origin[0]
+
+
+os.register_at_fork(after_in_child=_origin.clear)
+
+
+# -- listeners in this process ---------------------------------------------------------------
+class Listener(Protocol):
+    """Receives events: ``remote`` is False for events this process caused (handed back by
+    the script that emitted them, in the calling thread), True for events another process
+    caused, read from the stream by a follower thread."""
+
+    def wants(self) -> bool: ...
+
+    def events(self, prefix: str, events: list[Event], remote: bool) -> None: ...
+
+    def error(self, prefix: str, error: BaseException) -> None: ...
+
+
+_listeners: list[Listener] = []
+
+
+def subscribe(listener: Listener) -> None:
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def unsubscribe(listener: Listener) -> None:
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
+def collecting() -> bool:
+    """Whether scripts should hand their events back (free when nobody listens)."""
+    return any(listener.wants() for listener in _listeners)
+
+
+def publish(prefix: str, events: list[Event], remote: bool = False) -> None:
+    """Give events to every listener; a failing listener is logged, never the caller's problem
+    (the state change already happened in Redis)."""
+    for listener in list(_listeners):
+        try:
+            listener.events(prefix, events, remote)
+        except Exception:
+            logger.exception("event listener %r failed", listener)
+
+
+def report_error(prefix: str, error: BaseException) -> None:
+    """Kue's queue ``error`` event: Redis unreachable, a worker's internal failure."""
+    for listener in list(_listeners):
+        try:
+            listener.error(prefix, error)
+        except Exception:
+            logger.exception("event listener %r failed", listener)
 
 
 def read(queue: Queue, after: str = "$", block_ms: int | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
 from . import clock, codec
@@ -16,23 +17,52 @@ if TYPE_CHECKING:
 _INT_FIELDS = ("created_at", "updated_at", "promote_at", "started_at", "failed_at", "duration")
 
 
+_PLACEHOLDER = re.compile(r"%[sdifjoO%]")
+
+
 def format_log(fmt: Any, args: tuple[Any, ...]) -> str:
-    """printf-style like Kue's util.format: ``%s``/``%d`` filled, extra arguments appended."""
+    """Kue's util.format rules: ``%s %d %i %f %j %o %O`` take the next argument in turn, ``%%``
+    is a percent sign, a placeholder without an argument stays as written, and arguments left
+    over are appended with spaces. A non-string first argument is shown like the others."""
     if not isinstance(fmt, str):
         return " ".join(_show(a) for a in (fmt, *args))
     if not args:
         return fmt
+    rest = list(args)
+
+    def fill(match: re.Match[str]) -> str:
+        code = match.group()[1]
+        if code == "%":
+            return "%"
+        if not rest:
+            return match.group()
+        value = rest.pop(0)
+        if code in "dif":
+            return _number(value, code)
+        return _show(value) if code in "sjoO" else match.group()
+
+    return " ".join([_PLACEHOLDER.sub(fill, fmt), *(_show(a) for a in rest)])
+
+
+def _number(value: Any, code: str) -> str:
     try:
-        return fmt % args
+        number = float(value)
     except (TypeError, ValueError):
-        return " ".join([fmt, *(_show(a) for a in args)])
+        return "NaN"
+    if number != number or number in (float("inf"), float("-inf")):
+        return "NaN" if number != number else ("Infinity" if number > 0 else "-Infinity")
+    if code == "i" or number.is_integer():
+        return str(int(number))
+    return repr(number)
 
 
 def _show(value: Any) -> str:
     if isinstance(value, str):
         return value
+    if isinstance(value, BaseException):
+        return f"{value.__class__.__name__}: {value}"
     try:
-        return json.dumps(value)
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     except (TypeError, ValueError):
         return repr(value)
 
@@ -75,6 +105,7 @@ class Job:
         self._token = ""  # the fencing token while a worker runs this job
         self._last_progress_write = 0.0
         self._pending_progress: tuple[int, Any] | None = None
+        self._listeners: dict[str, list[Callable[..., Any]]] = {}  # job.on(), until saved
 
     # Kue's option accessors, readable as attributes
     priority = property(lambda self: self.options.priority)
@@ -180,8 +211,26 @@ class Job:
         queue = self._bound()
         if self.id is None:
             queue.save_jobs([self])
+            if self._listeners and self.id is not None:
+                from .follow import job_listeners
+
+                job_listeners.add(queue.config.prefix, self.id, self._listeners, job=self)
         else:
             queue.update_job(self)
+        return self
+
+    def on(self, event: str, fn: Callable[..., Any]) -> Job:
+        """Kue's per-job listener: ``fn(*args)`` with the event's arguments (``complete``:
+        result; ``failed``: error; ``failed attempt``: error, attempts made; ``progress``:
+        percent, data; ``enqueue``/``start``/``remove``: type; ``promotion``: none).
+
+        Hears the job wherever it runs (this process, or another through the event stream).
+        Register before ``save()`` to miss nothing; listeners are dropped after complete,
+        failed or remove. Refused when the queue's ``job_events`` is off (Kue's jobEvents).
+        """
+        from .follow import listen
+
+        listen(self, event, fn)
         return self
 
     def set(self, **options: Any) -> Job:

@@ -23,9 +23,11 @@ TEMPLATES: dict[str, str] = {
     "leases": "leases",  # zset: active job ids, score = lease expiry (ms)
     "events": "events",  # stream: every job event
     "work_time": "stats:work-time",  # string: sum of completed jobs' durations (ms)
+    "second": "stats:second:{second}",  # hash: complete/failed counts of one second (expires)
     "workers": "workers",  # hash: worker id -> JSON heartbeat
     "search_word": "search:word:{word}",  # set: job ids whose search keys hold the word
     "search_object": "search:object:{id}",  # set: the words indexed for a job
+    "mirror_lock": "mirror:lock",  # string: token of the one process syncing the Django mirror
 }
 
 _FIELD = re.compile(r"\{(\w+)\}")
@@ -62,12 +64,14 @@ class Keys:
     events: str
     work_time: str
     workers: str
+    mirror_lock: str
     job: Callable[[object], str]
     log: Callable[[object], str]
     state: Callable[[str], str]
     type_state: Callable[[str, str], str]
     wake: Callable[[str], str]
     search_word: Callable[[str], str]
+    second: Callable[[int], str]
     search_object: Callable[[object], str]
 
     def __init__(self, prefix: str) -> None:

@@ -76,7 +76,7 @@ def milliseconds(value: Any, name: str, *, allow_datetime: bool = False) -> int:
         raise InvalidJob(f"{name} must be a number of milliseconds, not {value!r}")
     elif isinstance(value, (int, float)):
         ms = value
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    elif isinstance(value, str) and value.strip().removeprefix("-").isdecimal():  # not "²", "--5"
         ms = int(value)
     else:
         raise InvalidJob(f"{name} must be a number of milliseconds, not {value!r}")
@@ -86,7 +86,7 @@ def milliseconds(value: Any, name: str, *, allow_datetime: bool = False) -> int:
 
 
 def _attempts(value: Any) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdecimal():  # "²" is a digit int() refuses
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ATTEMPTS:
         raise InvalidJob(f"attempts must be an integer from 1 to {MAX_ATTEMPTS}, not {value!r}")

@@ -13,13 +13,14 @@ from typing import Any
 
 import redis
 
+from . import events
 from .config import KueConfig
 from .errors import InvalidState, JobNotFound, KueError
 from .keys import Keys
 
 NAMES = (
     "save", "update", "claim", "complete", "fail", "recover", "heartbeat", "promote",
-    "remove", "set_state", "set_priority", "progress", "log",
+    "remove", "set_state", "set_priority", "progress", "log", "mirror_lock",
 )
 WAKE_CAP = 32  # doorbell tokens kept per type; enough to wake every idle worker of a burst
 
@@ -46,8 +47,21 @@ def compile_script(name: str, config: KueConfig) -> str:
         f"local EVENTS = {'true' if config.events else 'false'}\n"
         f"local STREAM_MAXLEN = {int(config.event_stream_maxlen)}\n"
         f"local WAKE_CAP = {WAKE_CAP}\n"
+        # every call starts with two hidden arguments (see Scripts.__call__)
+        "local ORIGIN = table.remove(ARGV, 1)\n"
+        "local COLLECT = table.remove(ARGV, 1) == '1'\n"
+        "local EMITTED = {}\n"
     )
-    return Keys.lua_prelude() + constants + library() + "\n" + source(name)
+    # The script body runs as a function so that, when COLLECT is on, its reply can carry the
+    # events it emitted: the caller's process sends them as local signals without a reread.
+    epilogue = (
+        "\nend\nlocal reply = main()\n"
+        "if not COLLECT or (type(reply) == 'table' and reply.err) then return reply end\n"
+        "if reply == nil then reply = false end\n"
+        "return {reply, EMITTED}\n"
+    )
+    return (Keys.lua_prelude() + constants + library() + "\nlocal function main()\n"
+            + source(name) + epilogue)
 
 
 class Scripts:
@@ -55,17 +69,29 @@ class Scripts:
 
     def __init__(self, client: redis.Redis, keys: Keys, config: KueConfig) -> None:
         self._keys = [keys.base]
+        self._prefix = keys.prefix
         self._scripts = {name: client.register_script(compile_script(name, config)) for name in NAMES}
 
     def __call__(self, name: str, *args: Any, client: Any = None) -> Any:
+        """Run a script. The hidden first arguments are this process's event origin (so a
+        stream reader can tell its own events from others') and whether to hand the emitted
+        events back, which is only asked for while a local listener wants them."""
+        collect = events.collecting()
         try:
-            return self._scripts[name](keys=self._keys, args=args, client=client)
+            reply = self._scripts[name](keys=self._keys, args=(events.origin(), "1" if collect else "",
+                                                               *args), client=client)
         except redis.ResponseError as exc:
             raise _mapped(exc) from None
+        if not collect:
+            return reply
+        reply, emitted = reply
+        if emitted:
+            events.publish(self._prefix, [events.Event.from_reply(e) for e in emitted])
+        return reply
 
     def queue(self, pipe: Any, name: str, *args: Any) -> None:
-        """Add a call to a pipeline (its reply is mapped by :func:`check`)."""
-        self._scripts[name](keys=self._keys, args=args, client=pipe)
+        """Add a call to a pipeline (its reply is mapped by :func:`check`; no local events)."""
+        self._scripts[name](keys=self._keys, args=(events.origin(), "", *args), client=pipe)
 
 
 def _mapped(exc: redis.ResponseError) -> Exception:

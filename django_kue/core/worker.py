@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import redis
 
-from . import backoff, clock, codec
+from . import backoff, clock, codec, events
 from .config import worker_identity
 from .context import HandlerContext
 from .doorbell import Doorbell
@@ -59,12 +59,16 @@ class Worker:
         self._changed = threading.Condition(self._lock)
         self._free = {spec.type: spec.concurrency for spec in specs}
         self._paused: set[str] = set()
+        self._claiming = threading.Lock()  # held across a claim; pause() waits for it
+        self._changes = 0  # slots freed + resumes, so the fetch loop cannot miss a wake-up
+        self._changes_seen = 0
         self._listening: frozenset[str] = frozenset()
         self._running: dict[int, Running] = {}
         self._outcomes: stdqueue.SimpleQueue[Any] = stdqueue.SimpleQueue()
         self._slots: dict[str, Slots] = {}
         self._doorbell: Doorbell | None = None
-        self._beat = threading.Event()
+        self._beat = threading.Event()  # set when the run ends: the heartbeat stops once idle
+        self._nudge = threading.Event()  # a new ttl deadline (or the end): re-plan the heartbeat
 
     # -- control (any thread) ----------------------------------------------------------------
     def stop(self) -> None:
@@ -73,28 +77,44 @@ class Worker:
         self._wake()
 
     def pause(self, type: str, timeout: int | None = None) -> None:
-        with self._lock:
+        """Stop claiming ``type``. With ``timeout`` (ms), the jobs of the type running now
+        that are still running then, with the type still paused, fail with "shutdown"
+        (jobs started after a resume are not touched). Waits for a claim in flight, so no
+        job of the type starts once this returns."""
+        with self._claiming, self._lock:
             self._paused.add(type)
+            running = [r for r in self._running.values() if r.job.type == type]
         if timeout is not None:
-            timer = threading.Timer(timeout / 1000, self._expire_type, args=(type, "shutdown"))
+            timer = threading.Timer(timeout / 1000, self._expire_paused, args=(type, running))
             timer.daemon = True
             timer.start()
+
+    def _expire_paused(self, type_: str, running: list[Running]) -> None:
+        if type_ in self._paused:
+            self._expire(running, "shutdown")
 
     def resume(self, type: str) -> None:
         with self._lock:
             self._paused.discard(type)
+            self._changes += 1
         self._wake()
 
     def install_signal_handlers(self) -> None:
         """SIGTERM/SIGINT: the first drains, the second stops running jobs at once."""
 
-        def handle(signum: int, _frame: Any) -> None:
+        def react(signum: int) -> None:
             if self.stopping:
                 logger.warning("second signal: failing running jobs now")
                 self.shutdown_timeout = 0
             else:
                 logger.info("signal %s: finishing running jobs, then stopping", signum)
             self.stop()
+
+        def handle(signum: int, _frame: Any) -> None:
+            # Not here: a handler runs in the main thread between two bytecodes, maybe while
+            # that thread holds the doorbell's or the worker's lock, which stop() takes too
+            # (a self-deadlock, seen on SIGTERM during the doorbell's CLIENT ID).
+            threading.Thread(target=react, args=(signum,), name="kue-signal", daemon=True).start()
 
         signal.signal(signal.SIGTERM, handle)
         signal.signal(signal.SIGINT, handle)
@@ -119,6 +139,7 @@ class Worker:
             self._outcomes.put(_STOP)
             finisher.join()
             self._beat.set()
+            self._nudge.set()
             heartbeat.join()
             for slots in self._slots.values():
                 slots.close()
@@ -130,6 +151,7 @@ class Worker:
         failures = 0
         while not self.stopping:
             wants = self._wants()
+            busy = bool(self._running)  # a job finishing after the claim may be re-queued
             try:
                 next_due, claimed = self._claim(wants)
                 failures = 0
@@ -137,11 +159,12 @@ class Worker:
                 failures += 1
                 delay = min(5.0, 0.1 * 2 ** min(failures, 6))
                 logger.warning("Redis unreachable (%s); retrying in %.1f s", exc, delay)
+                events.report_error(self.queue.config.prefix, exc)
                 time.sleep(delay)
                 continue
             if claimed:
                 continue
-            if self._finished(next_due):
+            if self._finished(next_due, wants, busy):
                 return
             self._sleep(wants, next_due)
 
@@ -150,18 +173,21 @@ class Worker:
         if self.max_jobs is not None:
             batch = min(batch, max(0, self.max_jobs - self.processed - len(self._running)))
         with self._lock:
+            self._changes_seen = self._changes
             return {t: min(n, batch) for t, n in self._free.items()
                     if n > 0 and batch > 0 and t not in self._paused}
 
     def _claim(self, wants: dict[str, int]) -> tuple[int, int]:
         pairs: list[Any] = []
-        for type_, count in wants.items():
-            pairs += [type_, count]
         config = self.queue.config
-        reply = self.queue.scripts("claim", clock.now_ms(), self.id, config.lease,
-                                   config.promote_limit, *pairs)
-        for flat in reply[2:]:
-            self._dispatch(flat)
+        with self._claiming:
+            for type_, count in wants.items():
+                if type_ not in self._paused:  # paused since _wants() looked
+                    pairs += [type_, count]
+            reply = self.queue.scripts("claim", clock.now_ms(), self.id, config.lease,
+                                       config.promote_limit, *pairs)
+            for flat in reply[2:]:
+                self._dispatch(flat)
         return int(reply[0]), len(reply) - 2
 
     def _dispatch(self, flat: list[Any]) -> None:
@@ -175,11 +201,15 @@ class Worker:
             self._free[job.type] -= 1
             self._running[job.id] = running
         self._slots[job.type].inbox.put(running)
+        if running.deadline is not None:
+            self._nudge.set()  # the heartbeat may be asleep until long after this deadline
 
-    def _finished(self, next_due: int) -> bool:
+    def _finished(self, next_due: int, wants: dict[str, int], busy: bool) -> bool:
+        """Burst mode ends only when a claim that asked for every type found nothing, with no
+        job running before or since (a failed one may have been re-queued) and none due."""
         if self.max_jobs is not None and self.processed >= self.max_jobs and not self._running:
             return True
-        if not self.burst:
+        if not self.burst or busy or len(wants) < len(self.handlers):
             return False
         with self._lock:
             idle = not self._running
@@ -192,7 +222,9 @@ class Worker:
             timeout = max(1.0, min(timeout, next_due - clock.now_ms()))
         if not wants:  # every slot busy: wait for one to come free
             with self._changed:
-                self._changed.wait(timeout / 1000)
+                # a slot freed (or a resume) since _wants() looked has notified already
+                if self._changes == self._changes_seen:
+                    self._changed.wait(timeout / 1000)
             return
         keys = [self.queue.keys.timer] + [self.queue.keys.wake(t) for t in wants]
         self._listening = frozenset(wants)
@@ -231,6 +263,7 @@ class Worker:
             self._running.pop(running.job.id, None)
             self._free[type_] += 1
             self.processed += 1
+            self._changes += 1
             was_full = self._free[type_] == 1
         if was_full and type_ not in self._listening:
             self._wake()
@@ -263,6 +296,7 @@ class Worker:
                 return
             except redis.ConnectionError as exc:
                 logger.warning("Redis unreachable finishing %d job(s) (%s); retrying", len(batch), exc)
+                events.report_error(self.queue.config.prefix, exc)
                 time.sleep(0.5)
 
     def _write_outcomes(self, batch: list[Outcome]) -> None:
@@ -313,7 +347,8 @@ class Worker:
                 logger.warning("heartbeat: Redis unreachable (%s)", exc)
             deadlines = [r.deadline for r in list(self._running.values()) if r.deadline]
             wake_at = min([next_beat, *deadlines])
-            self._beat.wait(max(0.005, (wake_at - clock.monotonic_ms()) / 1000))
+            self._nudge.wait(max(0.005, (wake_at - clock.monotonic_ms()) / 1000))
+            self._nudge.clear()
 
     def _renew(self) -> None:
         running = list(self._running.values())
@@ -341,9 +376,9 @@ class Worker:
                 self._fail(r, "TTL exceeded", "")
                 self._abandon(r)
 
-    def _expire_type(self, type_: str | None, reason: str) -> None:
-        for r in list(self._running.values()):
-            if (type_ is None or r.job.type == type_) and self._settle(r):
+    def _expire(self, running: Iterable[Running], reason: str) -> None:
+        for r in running:
+            if self._settle(r):
                 logger.warning("%s %s: failed with reason %r", r.job.type, r.job.id, reason)
                 self._fail(r, reason, "")
                 self._abandon(r)
@@ -366,4 +401,4 @@ class Worker:
                 self._changed.wait(0.05 if left is None else min(0.05, left))
         if self._running:
             logger.warning("shutdown timeout: failing %d running job(s)", len(self._running))
-            self._expire_type(None, "shutdown")
+            self._expire(list(self._running.values()), "shutdown")

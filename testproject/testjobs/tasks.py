@@ -31,3 +31,13 @@ def exit_job(job):
 @kue_job("t.echo", concurrency=8)
 def echo_job(job):
     return job.data
+
+
+@kue_job("t.steps", attempts=3)
+def steps_job(job):
+    """Logs a line per step, so a worker that lost the job meets LeaseLost at its next step."""
+    steps, pause = int(job.data.get("steps", 10)), float(job.data.get("pause", 0.1))
+    for step in range(steps):
+        job.log("step %d by pid %d", step, os.getpid())
+        time.sleep(pause)
+    return {"pid": os.getpid()}

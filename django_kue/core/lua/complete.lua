@@ -8,6 +8,7 @@
 
 local now = tonumber(ARGV[1])
 local out = {}
+local completed = 0
 for a = 2, #ARGV, 4 do
   local id, token, duration, result = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
   local jk = K.job(id)
@@ -31,6 +32,8 @@ for a = 2, #ARGV, 4 do
       enter(member, jtype, 'complete', now)
     end
     out[#out + 1] = 1
+    completed = completed + 1
   end
 end
+if completed > 0 then count_second(now, 'complete', completed) end
 return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -12,17 +13,26 @@ from django_kue.conf import kue_settings
 from django_kue.connection import get_queue
 from django_kue.core.errors import InvalidJob
 from django_kue.core.worker import Worker
+from django_kue.mirror import syncing
 from django_kue.registry import handler_specs
 from django_kue.supervisor import run_processes
 
 
-def positive_int(text: str) -> int:
+def non_negative_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """0 processes, 0 slots or 0 jobs would be a silent no-op: refused instead."""
+    value = non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
     return value
 
 
@@ -42,13 +52,15 @@ class Command(BaseCommand):
                             help="slots per type, overriding each @kue_job's concurrency")
         parser.add_argument("--processes", type=positive_int, default=1,
                             help="worker processes to start (one per core is a good start)")
-        parser.add_argument("--shutdown-timeout", type=positive_int, dest="shutdown_timeout",
+        parser.add_argument("--shutdown-timeout", type=non_negative_int, dest="shutdown_timeout",
                             help="ms to wait for running jobs on SIGTERM before failing them "
                                  "with reason 'shutdown' (default: KUE['SHUTDOWN_TIMEOUT'])")
         parser.add_argument("--burst", action="store_true",
                             help="stop when no job is queued or running")
         parser.add_argument("--max-jobs", type=positive_int, dest="max_jobs",
                             help="stop after this many jobs")
+        parser.add_argument("--no-mirror", action="store_false", dest="mirror",
+                            help="do not sync the admin's job mirror here (see kuemirror)")
 
     def handle(self, *args, **options) -> None:
         _configure_logging(options["verbosity"])
@@ -69,8 +81,17 @@ class Command(BaseCommand):
             shutdown_timeout=kue_settings.SHUTDOWN_TIMEOUT if timeout is None else timeout,
             idle_wait=kue_settings.IDLE_WAIT,
         )
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
         worker.install_signal_handlers()
-        worker.run()
+        try:
+            if options["mirror"] and kue_settings.MIRROR:
+                with syncing():  # one process syncs at a time: a lock in Redis picks it
+                    worker.run()
+            else:
+                worker.run()
+        finally:  # call_command() in a test or a script must get its own handlers back
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def _child_argv(options: dict) -> list[str]:
@@ -82,6 +103,8 @@ def _child_argv(options: dict) -> list[str]:
             argv.append(f"--{name.replace('_', '-')}={options[name]}")
     if options["burst"]:
         argv.append("--burst")
+    if not options["mirror"]:
+        argv.append("--no-mirror")
     return argv
 
 

@@ -1,5 +1,5 @@
 -- Shared helpers, prepended to every script after the generated key builders (K.*) and the
--- per-queue constants EVENTS, STREAM_MAXLEN, WAKE_CAP.
+-- per-queue constants EVENTS, STREAM_MAXLEN, WAKE_CAP, and the per-call ORIGIN, COLLECT, EMITTED.
 -- Zset members are Kue's "zid": two-digit length of the id, '|', the id (7 -> "01|7"), so
 -- members of equal score sort in numeric id order (FIFO within a priority).
 
@@ -7,11 +7,21 @@ local function zid(id) return string.format('%02d|%s', string.len(id), id) end
 local function idof(member) return string.sub(member, 4) end
 local function int(n) return string.format('%d', n) end
 
+-- An event: appended to the stream (tagged with the caller's ORIGIN, so a reader can skip its
+-- own process's events) and, when the caller asked (COLLECT), handed back with the reply.
 local function emit(event, id, jtype, args)
   if EVENTS then
     redis.call('XADD', K.events(), 'MAXLEN', '~', STREAM_MAXLEN, '*',
-      'event', event, 'id', id, 'type', jtype or '', 'args', args or '[]')
+      'event', event, 'id', id, 'type', jtype or '', 'args', args or '[]', 'origin', ORIGIN)
   end
+  if COLLECT then EMITTED[#EMITTED + 1] = {event, tostring(id), jtype or '', args or '[]'} end
+end
+
+-- Per-second counts of finished attempts, for the dashboard's throughput chart (kept 10 min).
+local function count_second(now, field, n)
+  local key = K.second(int(math.floor(now / 1000)))
+  redis.call('HINCRBY', key, field, n)
+  redis.call('EXPIRE', key, 600)
 end
 
 local function wake(jtype)
@@ -115,9 +125,11 @@ local function fail_attempt(id, member, jtype, now, message, stack, delay_overri
   if remaining <= 0 then
     redis.call('HSET', jk, 'state', 'failed', 'updated_at', int(now))
     enter(member, jtype, 'failed', now)
+    count_second(now, 'failed', 1)
     emit('failed', id, jtype, cjson.encode({message}))
     return {'failed', made, 0}
   end
+  count_second(now, 'failed', 1)
   emit('failed attempt', id, jtype, cjson.encode({message, made}))
   local delay = delay_override
   if delay < 0 then delay = backoff_delay(jk, made) end

@@ -1,0 +1,126 @@
+"""The interface every system implements, and the subprocess handling they share."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import redis
+
+BENCH = Path(__file__).resolve().parent.parent
+ROOT = BENCH.parent
+PY = sys.executable
+BIN = Path(PY).parent
+
+
+class Handle:
+    """Worker subprocesses; peak RSS of each process tree is sampled while it runs."""
+
+    def __init__(self, procs: list[subprocess.Popen]) -> None:
+        self.procs = procs
+        self.peak_rss = 0  # bytes, largest process tree among the workers
+        self.first_t = 0.0  # when the first job was seen done, and how many were done then
+        self.first_done = 0
+
+    def sample_rss(self) -> None:
+        for p in self.procs:
+            try:
+                root = psutil.Process(p.pid)
+                rss = sum(x.memory_info().rss for x in [root, *root.children(recursive=True)])
+            except psutil.Error:
+                continue
+            self.peak_rss = max(self.peak_rss, rss)
+
+
+class System:
+    name = "?"
+    settings: tuple[str, ...] = ("default",)  # worker settings tried for W2 (the best is kept)
+    bulk_note = ""  # how the bulk form is done, for the table's notes
+
+    def __init__(self) -> None:
+        self.url = ""
+        self.r: redis.Redis | None = None
+
+    # -- set up --------------------------------------------------------------------------
+    def setup(self, url: str) -> None:
+        self.url = url
+        self.r = redis.Redis.from_url(url)
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["BENCH_REDIS_URL"] = self.url
+        env["PYTHONPATH"] = os.pathsep.join([str(BENCH), str(ROOT)])
+        env.pop("PYTHONSTARTUP", None)
+        return env
+
+    # -- producing (in the benchmark's process) -------------------------------------------
+    def enqueue_one(self, n: int) -> None:
+        raise NotImplementedError
+
+    def enqueue_bulk(self, n: int) -> None:
+        raise NotImplementedError
+
+    def enqueue_probe(self, ref: float, delay_ms: int = 0) -> None:
+        """One probe job; it records time.time() - ref when it starts (delay_ms: delayed)."""
+        raise NotImplementedError
+
+    def done(self) -> int:
+        """No-op jobs finished so far (from the system's own bookkeeping)."""
+        raise NotImplementedError
+
+    # -- workers ---------------------------------------------------------------------------
+    def worker_command(self, setting: str, probe: bool) -> list[str]:
+        raise NotImplementedError
+
+    def start_worker(self, processes: int = 1, setting: str = "default", probe: bool = False) -> Handle:
+        cmd = self.worker_command(setting, probe)
+        procs = [subprocess.Popen(cmd, env=self.env(), cwd=str(BENCH), stdout=subprocess.DEVNULL,
+                                  stderr=open(BENCH / ".work" / f"{self.slug()}.log", "ab"),
+                                  start_new_session=True) for _ in range(processes)]
+        return Handle(procs)
+
+    def stop(self, handle: Handle) -> None:
+        """SIGKILL: the measurement is over and Redis is flushed before the next one, so a
+        graceful drain would only cost time."""
+        for p in handle.procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+        for p in handle.procs:
+            p.wait()
+
+    def wait_done(self, n: int, handle: Handle, cap_s: float) -> tuple[int, float]:
+        """Poll until n jobs are done or cap_s passes; (done, time of the last progress)."""
+        start = time.monotonic()
+        last, last_t, polls = 0, start, 0
+        while True:
+            count = self.done()
+            now = time.monotonic()
+            if count != last:
+                last, last_t = count, now
+            if count >= n or now - start > cap_s:
+                return count, last_t
+            polls += 1
+            if polls % 10 == 0:
+                handle.sample_rss()
+            if any(p.poll() is not None for p in handle.procs):
+                raise RuntimeError(f"{self.label()}: a worker exited early (see bench/.work/)")
+            time.sleep(0.005)
+
+    def idle(self) -> None:
+        """Called after the worker started and before probes: wait until it is ready."""
+        time.sleep(2.0)
+
+    def extra(self) -> dict:
+        """System-specific figures after W2 (django-kue: the mirror's catch-up)."""
+        return {}
+
+    def label(self) -> str:
+        return self.name
+
+    def slug(self) -> str:
+        return self.label().replace(" ", "_").replace("/", "_")

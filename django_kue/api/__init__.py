@@ -1,0 +1,1 @@
+"""Kue's JSON API and the REST API, as DRF views (mounted by ``django_kue.urls``)."""

@@ -1,0 +1,42 @@
+"""``manage.py kuemirror``: keep the admin's job mirror in sync with Redis, alone (runkueworker
+also does it by default), or reconcile the whole table once with ``--rebuild``."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+from django.core.management.base import BaseCommand, CommandError
+
+from django_kue.mirror import Mirror, MirrorBusy
+
+
+class Command(BaseCommand):
+    help = "Sync the Django job mirror from the Redis event stream (Redis stays authoritative)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--rebuild", action="store_true",
+                            help="reconcile the whole table with Redis once, then exit")
+        parser.add_argument("--once", action="store_true",
+                            help="apply the events waiting now, then exit")
+
+    def handle(self, *args, **options) -> None:
+        mirror = Mirror()
+        if options["rebuild"] or options["once"]:
+            try:
+                with mirror.locked():
+                    if options["rebuild"]:
+                        mirror.ensure_group()
+                        rows, deleted = mirror.rebuild()
+                        self.stdout.write(f"mirror rebuilt: {rows} job(s), {deleted} stale row(s) deleted")
+                    else:
+                        applied = mirror.catch_up()
+                        self.stdout.write(f"mirror: {applied} event(s) applied")
+            except MirrorBusy as exc:
+                raise CommandError(f"{exc}; stop it or wait for it") from None
+            return
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        self.stdout.write("mirror: following the event stream (Ctrl-C stops)")
+        mirror.follow(stop)

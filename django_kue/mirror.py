@@ -1,0 +1,243 @@
+"""Keeping the job mirror (``models.JobRecord``) in sync with Redis.
+
+The syncer reads the queue's event stream through a consumer group, so events written while
+no syncer runs wait in Redis instead of being lost. For each batch it reads the *current* hash
+of every job named (pipelined), upserts those rows and deletes the rows of jobs that are gone,
+then acknowledges the batch. Applying a batch twice gives the same table: a crash between the
+upsert and the XACK only means the batch is read again.
+
+One process syncs at a time (a lock in Redis): two syncers could otherwise write an older read
+of a job over a newer one. If the stream was trimmed past what the group had read, events
+were lost, and the syncer rebuilds: it walks every job id in Redis and reconciles the table.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import uuid
+from typing import Any, Iterable, Iterator
+
+import redis
+from django.db import DatabaseError, close_old_connections, transaction
+
+from .core import codec
+from .core.queue import Queue
+from .models import JobRecord
+
+logger = logging.getLogger("django_kue.mirror")
+
+GROUP = "kue-mirror"
+CONSUMER = "mirror"  # one consumer: only the lock holder reads, and it reclaims its own pending
+BATCH = 1000  # events per read, and jobs per rebuild page
+LOCK_MS = 30_000  # a syncer that stops renewing loses the lock after this
+
+
+class MirrorBusy(Exception):
+    """Another process holds the mirror lock."""
+
+
+def _stream_id(value: Any) -> tuple[int, int]:
+    ms, _, seq = (codec.text(value) or "0-0").partition("-")
+    return int(ms), int(seq or 0)
+
+
+class Mirror:
+    def __init__(self, queue: Queue | None = None, batch: int = BATCH) -> None:
+        if queue is None:
+            from .connection import get_queue
+
+            queue = get_queue()
+        self.queue = queue
+        self.batch = batch
+        self.token = uuid.uuid4().hex
+        self.client = queue.client
+        self.stream = queue.keys.events
+
+    # -- the lock --------------------------------------------------------------------------
+    def hold(self) -> bool:
+        return bool(self.queue.scripts("mirror_lock", self.token, "hold", LOCK_MS))
+
+    def release(self) -> None:
+        self.queue.scripts("mirror_lock", self.token, "release", 0)
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        if not self.hold():
+            raise MirrorBusy("another process is syncing the job mirror")
+        try:
+            yield
+        finally:
+            self.release()
+
+    # -- following the stream ----------------------------------------------------------------
+    def ensure_group(self) -> bool:
+        """Create the consumer group at the stream's end; True when it was new (the table
+        then needs a rebuild: whatever happened before is not in the group)."""
+        try:
+            self.client.xgroup_create(self.stream, GROUP, id="$", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" in str(exc):
+                return False
+            raise
+        return True
+
+    def events_lost(self) -> bool:
+        """The stream was trimmed past entries the group had not read yet."""
+        group = self._group()
+        if group is None:
+            return False
+        info = self.client.xinfo_stream(self.stream)
+        delivered = _stream_id(group["last-delivered-id"])
+        first = info.get("first-entry")
+        newest = _stream_id(info["last-generated-id"])
+        if newest <= delivered:
+            return False
+        return first is None or _stream_id(first[0]) > delivered
+
+    def sync(self, block_ms: int | None = None) -> int:
+        """Apply one batch: this consumer's unacknowledged entries first, then new ones.
+        Returns how many events were applied."""
+        try:
+            entries = self._read("0") or self._read(">", block_ms)
+        except redis.ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            if self.ensure_group():
+                self.rebuild()
+            return 0
+        if not entries:
+            return 0
+        self.refresh(int(codec.text(fields.get(b"id") or fields.get("id")) or 0)
+                     for _id, fields in entries if fields)  # a trimmed pending entry has none
+        self.client.xack(self.stream, GROUP, *[entry_id for entry_id, _f in entries])
+        return len(entries)
+
+    def _read(self, after: str, block_ms: int | None = None) -> list[tuple[Any, dict]]:
+        reply = self.client.xreadgroup(GROUP, CONSUMER, {self.stream: after}, count=self.batch,
+                                       block=block_ms)
+        return [entry for _stream, entries in reply or [] for entry in entries]
+
+    def catch_up(self) -> int:
+        """Apply everything there is now (tests, ``kuemirror --once``)."""
+        total = 0
+        self.ensure_group()
+        while applied := self.sync():
+            total += applied
+        return total
+
+    # -- writing rows ----------------------------------------------------------------------
+    def refresh(self, job_ids: Iterable[int]) -> tuple[int, int]:
+        """Make these jobs' rows equal to Redis now; returns (upserted, deleted)."""
+        ids = sorted({i for i in job_ids if i > 0})
+        if not ids:
+            return 0, 0
+        jobs = self.queue.get_jobs(ids)
+        found = {job.id for job in jobs}
+        gone = [i for i in ids if i not in found]
+        with transaction.atomic():
+            self._upsert(jobs)
+            deleted = JobRecord.objects.filter(id__in=gone).delete()[0] if gone else 0
+        return len(jobs), deleted
+
+    @staticmethod
+    def _upsert(jobs: list[Any]) -> None:
+        if jobs:
+            JobRecord.objects.bulk_create(
+                [JobRecord.from_job(job) for job in jobs], update_conflicts=True,
+                unique_fields=["id"], update_fields=list(JobRecord.UPDATE_FIELDS))
+
+    def rebuild(self) -> tuple[int, int]:
+        """Reconcile the whole table with Redis, a page of job ids at a time (the jobs zset is
+        scored by id, so pages stay correct while jobs come and go). Returns (rows, deleted)."""
+        rows = deleted = 0
+        low = 0
+        while True:
+            ids = [int(s) for _m, s in self.client.zrangebyscore(
+                self.queue.keys.jobs, f"({low}", "+inf", start=0, num=self.batch, withscores=True)]
+            high = ids[-1] if ids else None
+            jobs = self.queue.get_jobs(ids)
+            with transaction.atomic():
+                self._upsert(jobs)
+                stale = JobRecord.objects.filter(id__gt=low)
+                if high is not None:
+                    stale = stale.filter(id__lte=high)
+                deleted += stale.exclude(id__in=[job.id for job in jobs]).delete()[0]
+            rows += len(jobs)
+            if high is None:
+                return rows, deleted
+            low = high
+            self.hold()  # a long rebuild keeps its lock
+
+    # -- lag ------------------------------------------------------------------------------
+    def _group(self) -> dict[str, Any] | None:
+        try:
+            groups = self.client.xinfo_groups(self.stream)
+        except redis.ResponseError:  # no stream yet
+            return None
+        return next((g for g in groups if codec.text(g["name"]) == GROUP), None)
+
+    def lag(self) -> int | None:
+        """Events not yet applied: unread by the group plus read but unacknowledged. None
+        when no syncer ever ran (no group) or Redis cannot tell."""
+        group = self._group()
+        if group is None:
+            return None
+        if group.get("lag") is None:
+            return None
+        return int(group["lag"]) + int(group.get("pending") or 0)
+
+    # -- the loop ---------------------------------------------------------------------------
+    def follow(self, stop: threading.Event, block_ms: int = 1000) -> None:
+        """Sync until ``stop`` is set: runkueworker's thread and ``kuemirror``."""
+        failures = 0
+        held = False
+        while not stop.is_set():
+            try:
+                if not self.hold():
+                    held = False
+                    stop.wait(LOCK_MS / 3000)  # another process syncs; take over if it dies
+                    continue
+                if not held and (self.ensure_group() or self.events_lost()):
+                    logger.warning("job mirror: rebuilding from Redis (new, or events were lost)")
+                    self._rebuild_from_here()
+                held = True
+                self.sync(block_ms)
+                failures = 0
+            except (redis.ConnectionError, DatabaseError) as exc:
+                failures += 1
+                logger.warning("job mirror: %s; retrying", exc)
+                close_old_connections()
+                stop.wait(min(5.0, 0.1 * 2 ** min(failures, 6)))
+        with contextlib.suppress(redis.ConnectionError):
+            self.release()
+        close_old_connections()
+
+    def _rebuild_from_here(self) -> None:
+        """Move the group to the stream's end, then rebuild: later events reapply on top."""
+        self.client.xgroup_setid(self.stream, GROUP, id="$")
+        self.client.xgroup_delconsumer(self.stream, GROUP, CONSUMER)  # drop stale pending
+        self.rebuild()
+
+
+@contextlib.contextmanager
+def syncing(queue: Queue | None = None) -> Iterator[Mirror]:
+    """The syncer in a daemon thread for the duration of the block (runkueworker). On the way
+    out it applies what is left, so a burst worker leaves the mirror current."""
+    stop = threading.Event()
+    mirror = Mirror(queue)
+    thread = threading.Thread(target=mirror.follow, args=(stop,), name="kue-mirror", daemon=True)
+    thread.start()
+    try:
+        yield mirror
+    finally:
+        stop.set()
+        thread.join(10)
+        try:
+            with mirror.locked():
+                mirror.catch_up()
+        except (MirrorBusy, redis.ConnectionError, DatabaseError) as exc:
+            logger.info("job mirror: no final catch-up (%s)", exc)
+        finally:
+            close_old_connections()
