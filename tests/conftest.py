@@ -83,17 +83,18 @@ def redis_queue(request, settings, prefix):
 
 
 @pytest.fixture
-def start_worker(queue):
-    """Start a core Worker in a thread: ``start_worker({"type": fn}, concurrency=2)``."""
+def worker_on():
+    """``worker_on(queue, {"type": fn}, concurrency=2, **Worker options)`` -> a running Worker
+    (in a thread; stopped at teardown). Pass HandlerSpec objects for custom backoffs."""
     started = []
 
-    def start(handlers, concurrency=1, target=None, **options):
+    def start(queue, handlers, concurrency=1, **options):
         if isinstance(handlers, dict):
             handlers = [HandlerSpec(t, fn, concurrency) for t, fn in handlers.items()]
-        worker = Worker(target or queue, handlers, idle_wait=options.pop("idle_wait", 200), **options)
-        thread = threading.Thread(target=worker.run, daemon=True, name="test-worker")
-        thread.start()
-        worker.thread = thread
+        options.setdefault("idle_wait", 200)
+        worker = Worker(queue, handlers, **options)
+        worker.thread = threading.Thread(target=worker.run, daemon=True, name="test-worker")
+        worker.thread.start()
         started.append(worker)
         return worker
 
@@ -104,6 +105,16 @@ def start_worker(queue):
     for worker in started:
         worker.thread.join(10)
         assert not worker.thread.is_alive(), "a test worker did not stop"
+
+
+@pytest.fixture
+def start_worker(queue, worker_on):
+    """``worker_on`` on the parametrized ``queue``: ``start_worker({"type": fn}, concurrency=2)``."""
+
+    def start(handlers, concurrency=1, target=None, **options):
+        return worker_on(target or queue, handlers, concurrency, **options)
+
+    return start
 
 
 @pytest.fixture

@@ -3,36 +3,16 @@ retry and remove, and the admin login in front of it. Screenshots go to test-art
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 from playwright.sync_api import expect
 
-from django_kue.core import HandlerSpec, Worker
 from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 
 DASHBOARD = "/admin/django_kue/dashboard/"
-
-
-@pytest.fixture
-def run_worker(redis_queue):
-    workers = []
-
-    def start(type_, fn, concurrency=1):
-        worker = Worker(redis_queue, [HandlerSpec(type_, fn, concurrency)], idle_wait=100)
-        thread = threading.Thread(target=worker.run, daemon=True)
-        thread.start()
-        workers.append((worker, thread))
-        return worker
-
-    yield start
-    for worker, thread in workers:
-        worker.shutdown_timeout = 0
-        worker.stop()
-        thread.join(10)
 
 
 def stepper(job):
@@ -50,7 +30,7 @@ def test_anonymous_is_sent_to_the_admin_login(page, live_server):
 
 
 def test_a_job_moves_through_its_states_with_progress(staff_page, live_server, redis_queue,
-                                                      run_worker, artifacts):
+                                                      worker_on, artifacts):
     job = redis_queue.create("browser.step", {"title": "watch me"}).save()
     page = staff_page
     page.goto(f"{live_server.url}{DASHBOARD}?state=inactive")
@@ -61,7 +41,7 @@ def test_a_job_moves_through_its_states_with_progress(staff_page, live_server, r
     detail = page.locator("#kue-detail")
     expect(detail).to_contain_text("inactive")
 
-    run_worker("browser.step", stepper)
+    worker_on(redis_queue, {"browser.step": stepper}, idle_wait=100)
     expect(detail.locator("dd").first).to_have_text("active")
     bar = page.locator("#kue-detail-progress")
     seen = set()
