@@ -23,10 +23,11 @@ class Doorbell:
         pool = client.connection_pool
         kwargs = dict(pool.connection_kwargs)
         kwargs.pop("socket_timeout", None)  # a BLPOP must outlive a short socket timeout
+        # One connection, kept by the pool and so the same CLIENT ID between commands; made on
+        # first use, so a worker started before Redis waits in its retry loop instead of dying.
         self._client = redis.Redis(
             connection_pool=pool.__class__(connection_class=pool.connection_class,
                                            max_connections=1, **kwargs),
-            single_connection_client=True,
         )
         self._client_id: int | None = None
         self._lock = threading.Lock()

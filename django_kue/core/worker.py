@@ -344,7 +344,9 @@ class Worker:
                     self.queue.recover_stalled()
                     next_beat = now + interval
             except redis.ConnectionError as exc:
-                logger.warning("heartbeat: Redis unreachable (%s)", exc)
+                if now >= next_beat:  # once per beat, not in a tight loop
+                    logger.warning("heartbeat: Redis unreachable (%s)", exc)
+                next_beat = now + min(interval, 1000.0)
             deadlines = [r.deadline for r in list(self._running.values()) if r.deadline]
             wake_at = min([next_beat, *deadlines])
             self._nudge.wait(max(0.005, (wake_at - clock.monotonic_ms()) / 1000))
@@ -370,17 +372,24 @@ class Worker:
                 self._abandon(r)
 
     def _expire_ttl(self, now: float) -> None:
-        for r in list(self._running.values()):
-            if r.deadline is not None and now >= r.deadline and self._settle(r):
-                logger.warning("%s %s: TTL exceeded (%d ms)", r.job.type, r.job.id, r.job.ttl)
-                self._fail(r, "TTL exceeded", "")
-                self._abandon(r)
+        due = [r for r in list(self._running.values()) if r.deadline is not None and now >= r.deadline]
+        self._expire(due, "TTL exceeded")
 
     def _expire(self, running: Iterable[Running], reason: str) -> None:
+        """Fail jobs whose handlers still run (ttl, shutdown, pause timeout) and free their slots.
+
+        With Redis unreachable the slot is freed all the same: the job's lease then expires and
+        a worker recovers it, so it is not lost."""
         for r in running:
-            if self._settle(r):
-                logger.warning("%s %s: failed with reason %r", r.job.type, r.job.id, reason)
+            if not self._settle(r):
+                continue
+            logger.warning("%s %s: failed with reason %r", r.job.type, r.job.id, reason)
+            try:
                 self._fail(r, reason, "")
+            except redis.ConnectionError as exc:
+                logger.warning("%s %s: Redis unreachable (%s); its lease will expire and it will "
+                               "be recovered", r.job.type, r.job.id, exc)
+            finally:
                 self._abandon(r)
 
     def _abandon(self, running: Running) -> None:

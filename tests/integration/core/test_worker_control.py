@@ -65,9 +65,10 @@ def test_pause_stops_every_slot_and_resume_restarts_them(queue, worker_on):
         with lock:
             running[0] -= 1
 
-    queue.create("email", {"pause": True}).save()
+    pauser = queue.create("email", {"pause": True}).save()
     worker_on(queue, {"email": handler}, concurrency=3)
     paused.wait(5)
+    wait_until(lambda: pauser.refresh().state == "complete", 5)  # its own completion is written
     jobs = [queue.create("email").save() for _ in range(3)]
     # nothing of the type starts while paused (an absence: a bounded look is all we can do)
     assert not wait_until_or_none(lambda: queue.active_count("email") > 0, 0.6)
