@@ -19,7 +19,7 @@ from .connection import get_queue
 from .core import clock
 from .core.errors import KueError
 from .core.queue import parse_id
-from .core.states import PRIORITIES, STATES, parse_state, priority_name
+from .core.states import PRIORITIES, STATES, parse_priority, parse_state, priority_name
 
 PAGE = 50
 MAX_IDS = 200  # rows refreshed per poll
@@ -159,8 +159,6 @@ def _act(queue: Any, action: str, ids: list[int], priority: Any) -> dict[str, An
             elif action == "remove":
                 queue.remove(job_id)
             elif action == "priority":
-                from .core.states import parse_priority
-
                 queue.set_priority(job_id, parse_priority(priority))
             else:
                 return {"error": f"unknown action {action!r}"}

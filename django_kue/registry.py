@@ -88,12 +88,6 @@ def _register(type: str, fn: Callable[..., Any], concurrency: int, options: dict
     return job_type
 
 
-def default_options(type: str) -> JobOptions | None:
-    """A registered type's @kue_job options: what queue.create() and POST /job start from."""
-    job_type = _registry.get(type)
-    return None if job_type is None else job_type.options
-
-
 def registered() -> dict[str, JobType]:
     return dict(_registry)
 

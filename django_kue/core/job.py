@@ -142,8 +142,7 @@ class Job:
             remove_on_complete=f.get("removeOnComplete") == "true",
             search_keys=tuple(json.loads(f["search_keys"])) if f.get("search_keys") else None,
         )
-        job = cls.__new__(cls)
-        Job.__init__(job, queue, f.get("type") or "?", codec.loads(f.get("data"), {}), options)
+        job = cls(queue, f.get("type") or "?", codec.loads(f.get("data"), {}), options)
         job.id = int(job_id)
         job.state = f.get("state")
         job.attempts_made = int(f.get("attempts") or 0)

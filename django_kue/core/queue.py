@@ -6,7 +6,7 @@ states or in none. A Queue holds a client and a config and reads no global state
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import redis
 
@@ -43,8 +43,6 @@ class Queue:
         self.keys = Keys(self.config.prefix)
         self.scripts = Scripts(self.client, self.keys, self.config)
         self.test_mode: Any = None  # django_kue.testing records saves here instead of Redis
-        # the default options of a type (the Django layer passes @kue_job's); create() starts there
-        self.defaults_for: Callable[[str], JobOptions | None] = lambda type: None
 
     def __repr__(self) -> str:
         return f"<Queue {self.config.prefix!r} on {self.config.describe()}>"
@@ -52,10 +50,7 @@ class Queue:
     # -- creating ---------------------------------------------------------------------------
     def create(self, type: str, data: dict[str, Any] | None = None, **options: Any) -> Job:
         """An unsaved job with Kue's options (``priority``, ``attempts``, ``delay`` ...)."""
-        defaults = self.defaults_for(type) if isinstance(type, str) else None
-        if defaults is None:
-            return Job(self, type, data, JobOptions(**normalize(options)))
-        return Job(self, type, data, defaults.merged(**options))
+        return Job(self, type, data, JobOptions(**normalize(options)))
 
     def create_many(self, jobs: Iterable[Job | tuple[str, dict[str, Any]] |
                                          tuple[str, dict[str, Any], dict[str, Any]]]) -> list[Job]:
