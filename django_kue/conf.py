@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
+from . import topology
 from .core.config import KueConfig, validate_url
 
 MiB = 1024 * 1024
@@ -30,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_ALIAS": None,
     "CLIENT_FACTORY": None,
     "CONNECTION_OPTIONS": {},  # extra keyword arguments for redis.Redis
+    "SENTINEL": None,  # {"SERVICE": name, "SENTINELS": [(host, port)], ...}: see topology.py
+    "CLUSTER": False,  # Redis Cluster; REDIS_URL (or HOST/PORT) is one of its nodes
     "PREFIX": "q",  # every key is "{PREFIX}:..." (one hash tag: Redis Cluster safe)
     "SEARCH": False,  # Kue's search over search_keys (Kue: disableSearch = true)
     "EVENTS": True,  # write job events to Redis (signals across processes, mirror, job.wait)
@@ -106,6 +109,7 @@ def validate() -> list[tuple[str, str, str]]:
     problems += _not_booleans(raw)
     problems += _connection_problems(raw)
     problems += _api_problems(raw)
+    problems += topology.problems(raw)
     timeout = raw.get("SHUTDOWN_TIMEOUT", 0)
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 0):
         problems.append(("E002", f"KUE['SHUTDOWN_TIMEOUT'] must be milliseconds or None, not {timeout!r}", ""))
@@ -186,6 +190,7 @@ def to_core_config() -> KueConfig:
         url=s.REDIS_URL, host=s.HOST, port=s.PORT, db=s.DB, username=s.USERNAME,
         password=s.PASSWORD, unix_socket_path=s.SOCKET, client_factory=factory,
         connection_options=dict(s.CONNECTION_OPTIONS), prefix=s.PREFIX, search=s.SEARCH,
+        sentinel=topology.sentinel_config(s.SENTINEL), cluster=s.CLUSTER,
         events=s.EVENTS, job_events=s.JOB_EVENTS, event_stream_maxlen=s.EVENT_STREAM_MAXLEN, max_payload=s.MAX_PAYLOAD,
         lease=s.LEASE, promote_limit=s.PROMOTE_LIMIT, claim_batch=s.CLAIM_BATCH,
         progress_interval=s.PROGRESS_INTERVAL,

@@ -16,6 +16,18 @@ MiB = 1024 * 1024
 
 
 @dataclasses.dataclass(frozen=True)
+class SentinelConfig:
+    """Where Redis Sentinel is: the service (master) name and the sentinels to ask. ``username``
+    and ``password`` are the sentinels' own (KueConfig's are the master's)."""
+
+    service: str
+    sentinels: tuple[tuple[str, int], ...]
+    username: str | None = None
+    password: str | None = None
+    socket_timeout: float | None = 0.5  # seconds per question to one sentinel
+
+
+@dataclasses.dataclass(frozen=True)
 class KueConfig:
     # connection: a URL, or host/port/db/password, or a unix socket, or a factory / client
     url: str | None = None
@@ -27,6 +39,8 @@ class KueConfig:
     unix_socket_path: str | None = None
     client_factory: Callable[[], redis.Redis] | None = None
     connection_options: dict[str, Any] = dataclasses.field(default_factory=dict)
+    sentinel: SentinelConfig | None = None  # the master of a Sentinel service (host/port unused)
+    cluster: bool = False  # Redis Cluster: url or host/port is one node to discover the rest from
     # the queue
     prefix: str = "q"
     search: bool = False  # Kue's disableSearch defaults to true
@@ -41,23 +55,23 @@ class KueConfig:
     progress_interval: int = 100  # ms between two progress writes of one job
 
     def connect(self) -> redis.Redis:
-        """A new client; callers keep it (the Django layer caches one per process)."""
-        if self.client_factory is not None:
-            return self.client_factory()
-        options = {"socket_keepalive": True, "health_check_interval": 30}
-        options.update(self.connection_options)
-        if self.url:
-            return redis.Redis.from_url(self.url, **options)
-        if self.unix_socket_path:
-            return redis.Redis(unix_socket_path=self.unix_socket_path, db=self.db,
-                               username=self.username, password=self.password, **options)
-        return redis.Redis(host=self.host, port=self.port, db=self.db,
-                           username=self.username, password=self.password, **options)
+        """A new client; callers keep it (the Django layer caches one per process). A
+        ``RedisCluster`` when ``cluster`` is set (see ``redis_client``)."""
+        from .redis_client import connect
+
+        return connect(self)
 
     def describe(self) -> str:
         """Where this config points, without the password (for log lines)."""
         if self.client_factory is not None:
             return f"client factory {getattr(self.client_factory, '__name__', self.client_factory)}"
+        if self.sentinel is not None:
+            where = ",".join(f"{host}:{port}" for host, port in self.sentinel.sentinels)
+            return f"sentinel {self.sentinel.service!r} via {where} db {self.db}"
+        if self.cluster:
+            where = self.url or f"redis://{self.host}:{self.port}"
+            parsed = urlparse(where)
+            return f"cluster via {parsed.hostname}:{parsed.port or 6379}"
         if self.url:
             parsed = urlparse(self.url)
             netloc = parsed.hostname or ""

@@ -2,7 +2,8 @@
 
 Enqueues ring a type's list (``wake:<type>``, capped), so a job starts within a round trip of
 being saved with no polling. The worker can also ring itself from another thread (a slot came
-free, ``resume()``, shutdown) with ``CLIENT UNBLOCK`` on its own blocking connection.
+free, ``resume()``, shutdown) with ``CLIENT UNBLOCK`` on its own blocking connection, sent to
+the server that connection is on (Sentinel: the master; Cluster: the prefix's slot's primary).
 """
 
 from __future__ import annotations
@@ -14,21 +15,19 @@ from typing import Sequence
 
 import redis
 
+from .redis_client import dedicated, topology_error
+
 logger = logging.getLogger("django_kue.worker")
 
 
 class Doorbell:
     def __init__(self, client: redis.Redis) -> None:
-        self._control = client
-        pool = client.connection_pool
-        kwargs = dict(pool.connection_kwargs)
-        kwargs.pop("socket_timeout", None)  # a BLPOP must outlive a short socket timeout
-        # One connection, kept by the pool and so the same CLIENT ID between commands; made on
+        self._source = client
+        # One connection, kept by its pool and so the same CLIENT ID between commands; made on
         # first use, so a worker started before Redis waits in its retry loop instead of dying.
-        self._client = redis.Redis(
-            connection_pool=pool.__class__(connection_class=pool.connection_class,
-                                           max_connections=1, **kwargs),
-        )
+        # Built on the first wait: in a cluster, which server depends on the keys.
+        self._client: redis.Redis | None = None
+        self._control: redis.Redis | None = None
         self._client_id: int | None = None
         self._lock = threading.Lock()
         self._blocked = False
@@ -41,15 +40,27 @@ class Doorbell:
             if self.rung.is_set():
                 self.rung.clear()
                 return False
+            if self._client is None:
+                self._client, self._control = dedicated(self._source, keys[0])
+            client = self._client
             if self._client_id is None:
                 self._client_id = self._fetch_id()
             self._blocked = True
             self._blocked_at = time.monotonic()
         try:
-            reply = self._client.blpop(list(keys), timeout=max(0.001, timeout_ms / 1000.0))
+            reply = client.blpop(list(keys), timeout=max(0.001, timeout_ms / 1000.0))
         except redis.ConnectionError:
             self._client_id = None
             raise
+        except redis.ResponseError as exc:
+            if not topology_error(exc):
+                raise
+            # a failover or a moved slot: start again on the server that serves the keys now
+            with self._lock:
+                self._client_id = None
+                self._client = self._control = None
+            client.close()
+            raise redis.ConnectionError(f"the doorbell's server no longer serves the queue: {exc}") from exc
         finally:
             with self._lock:
                 self._blocked = False
@@ -60,14 +71,14 @@ class Doorbell:
         """Wake the sleeping worker now (safe from any thread; cheap when it is not asleep)."""
         self.rung.set()
         with self._lock:
-            if not self._blocked or self._client_id is None:
+            if not self._blocked or self._client_id is None or self._control is None:
                 return
-            client_id, since = self._client_id, self._blocked_at
+            client_id, since, control = self._client_id, self._blocked_at, self._control
         # A BLPOP sent just now may not have reached Redis yet (UNBLOCK then finds nothing):
         # retry briefly. A server that never unblocks (fakeredis) ends the wait at its timeout.
         while True:
             try:
-                if self._control.client_unblock(client_id):
+                if control.client_unblock(client_id):
                     return
             except redis.RedisError:
                 return
@@ -80,9 +91,10 @@ class Doorbell:
 
     def _fetch_id(self) -> int | None:
         try:
-            return int(self._client.client_id())
+            return int(self._client.client_id())  # type: ignore[union-attr]
         except redis.RedisError:
             return None
 
     def close(self) -> None:
-        self._client.close()
+        if self._client is not None:
+            self._client.close()

@@ -1,0 +1,88 @@
+"""Building Redis clients: one server, a Sentinel service's master, or a Redis Cluster.
+
+Everything that talks to Redis (the queue, the worker, the event follower, the mirror) uses the
+queue's client, so this is the one place that knows the three shapes. The worker's doorbell is
+the exception: its BLPOP needs a connection of its own, on the very server that holds the
+queue's keys, and a way to reach that same server from another thread for ``CLIENT UNBLOCK``
+(a client id means nothing on another server): :func:`dedicated` gives both.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import redis
+from redis.backoff import NoBackoff
+from redis.cluster import RedisCluster
+from redis.retry import Retry
+from redis.sentinel import Sentinel, SentinelConnectionPool
+
+if TYPE_CHECKING:
+    from .config import KueConfig
+
+# Replies that mean "this server no longer serves these keys" rather than a bad command: a
+# master demoted to a replica unblocks its blocked clients with UNBLOCKED; a cluster slot moved.
+TOPOLOGY_ERRORS = ("UNBLOCKED", "MOVED", "ASK", "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "READONLY")
+
+
+def connect(config: KueConfig) -> Any:
+    """A new client for the config: ``redis.Redis`` (also a Sentinel master's) or ``RedisCluster``."""
+    if config.client_factory is not None:
+        return config.client_factory()
+    options: dict[str, Any] = {"socket_keepalive": True, "health_check_interval": 30}
+    options.update(config.connection_options)
+    if config.sentinel is not None:
+        s = config.sentinel
+        sentinel_kwargs = {"username": s.username, "password": s.password,
+                           "socket_timeout": s.socket_timeout}
+        # Sentinel(**kwargs) are the master's connection options; master_for() reasks the
+        # sentinels on every new connection, so a failover is followed by reconnecting
+        manager = Sentinel(list(s.sentinels), sentinel_kwargs=sentinel_kwargs, db=config.db,
+                           username=config.username, password=config.password, **options)
+        return manager.master_for(s.service)
+    if config.cluster:
+        options.pop("health_check_interval", None)  # not a RedisCluster option
+        if config.url:
+            return RedisCluster.from_url(config.url, **options)
+        return RedisCluster(host=config.host, port=config.port, username=config.username,
+                            password=config.password, **options)
+    if config.url:
+        return redis.Redis.from_url(config.url, **options)
+    if config.unix_socket_path:
+        return redis.Redis(unix_socket_path=config.unix_socket_path, db=config.db,
+                           username=config.username, password=config.password, **options)
+    return redis.Redis(host=config.host, port=config.port, db=config.db,
+                       username=config.username, password=config.password, **options)
+
+
+def is_cluster(client: Any) -> bool:
+    return isinstance(client, RedisCluster)
+
+
+def dedicated(client: Any, key: str) -> tuple[redis.Redis, Any]:
+    """``(blocking, control)``: a one-connection client to the server holding ``key`` (its own
+    CLIENT ID stays the same between commands), and a client reaching that same server.
+
+    In a cluster that server is the primary of the key's slot; with Sentinel it is the current
+    master (the new pool asks the sentinels on each connect). The blocking client never retries
+    on its own: a reconnect would change its CLIENT ID behind the caller's back, so a lost
+    connection is raised and the caller asks for the new id."""
+    control = client.get_redis_connection(client.get_node_from_key(key)) if is_cluster(client) else client
+    pool = control.connection_pool
+    kwargs = dict(pool.connection_kwargs)
+    kwargs.pop("socket_timeout", None)  # a BLPOP must outlive a short socket timeout
+    kwargs["retry"] = Retry(NoBackoff(), 0)
+    kwargs.pop("retry_on_error", None)
+    if isinstance(pool, SentinelConnectionPool):
+        kwargs.pop("connection_pool", None)  # the old pool's proxy; the new pool makes its own
+        one = SentinelConnectionPool(pool.service_name, pool.sentinel_manager, is_master=pool.is_master,
+                                     check_connection=pool.check_connection,
+                                     connection_class=pool.connection_class, max_connections=1, **kwargs)
+    else:
+        one = pool.__class__(connection_class=pool.connection_class, max_connections=1, **kwargs)
+    return redis.Redis(connection_pool=one), control
+
+
+def topology_error(exc: redis.ResponseError) -> bool:
+    """The reply says the server's role or slots changed (failover, resharding)."""
+    return str(exc).split(" ", 1)[0].lstrip("-").upper() in TOPOLOGY_ERRORS

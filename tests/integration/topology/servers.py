@@ -1,0 +1,190 @@
+"""Real loopback Redis servers for the Sentinel and Cluster tests: started in a temp dir on free
+ports, waited for on a condition, and always stopped (SIGKILL as the last word).
+
+The binaries are Debian's (``redis-server``, whose ``--sentinel`` mode is the sentinel, and
+``redis-cli`` from redis-tools); ``scripts/test`` installs them. Locally a missing binary skips
+these tests; with ``CI`` set it fails them.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.helpers import wait_until
+
+IN_CI = bool(os.environ.get("CI"))
+
+
+def binaries() -> tuple[str, str]:
+    """Paths of redis-server and redis-cli, or a skip (a failure in CI)."""
+    server, cli = shutil.which("redis-server"), shutil.which("redis-cli")
+    if server and cli:
+        return server, cli
+    message = ("redis-server and redis-cli are needed to start a loopback Sentinel and Cluster "
+               "(bash scripts/test installs Debian's redis-server and redis-tools)")
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port() -> int:
+    """A free loopback port whose cluster bus port (+10000) is free too (both below 65536)."""
+    while True:
+        port = random.randint(20_000, 50_000)
+        if _bindable(port) and _bindable(port + 10_000):
+            return port
+
+
+class Server:
+    """One redis-server process (a plain server, a cluster node or a sentinel)."""
+
+    def __init__(self, folder: Path, name: str, config: str, sentinel: bool = False) -> None:
+        self.port = free_port()
+        self.folder = folder
+        self.name = name
+        conf = folder / f"{name}.conf"
+        conf.write_text(f"port {self.port}\nbind 127.0.0.1\ndir {folder}\nsave \"\"\n"
+                        f"appendonly no\nlogfile {folder / name}.log\n{config}")
+        server, _cli = binaries()
+        self.proc = subprocess.Popen([server, str(conf), *(["--sentinel"] if sentinel else [])],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5,
+                                  decode_responses=True)
+        try:
+            wait_until(self._answers, timeout=10, interval=0.02, message=f"{name} on port {self.port}")
+        except BaseException:
+            self.kill()
+            raise
+
+    def _answers(self) -> bool:
+        if self.proc.poll() is not None:
+            raise AssertionError(f"{self.name} exited: {self.log()[-2000:]}")
+        try:
+            return bool(self.client.ping())
+        except redis.ConnectionError:
+            return False
+
+    def log(self) -> str:
+        path = self.folder / f"{self.name}.log"
+        return path.read_text() if path.exists() else ""
+
+    def kill(self) -> None:
+        """Gone at once, like a crashed machine (no SHUTDOWN, no goodbye to the replicas)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+        self.client.close()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        self.kill()
+
+
+class SentinelSetup:
+    """A master, a replica of it and one sentinel watching them (quorum 1: loopback)."""
+
+    service = "kuemaster"
+
+    def __init__(self, folder: Path) -> None:
+        self.servers: list[Server] = []
+        try:
+            self.master = self._add(folder, "master", "")
+            self.replica = self._add(folder, "replica", f"replicaof 127.0.0.1 {self.master.port}\n")
+            wait_until(lambda: self.replica.client.info("replication").get("master_link_status") == "up",
+                       timeout=10, message="the replica to sync")
+            self.sentinel = self._add(folder, "sentinel", (
+                f"sentinel monitor {self.service} 127.0.0.1 {self.master.port} 1\n"
+                f"sentinel down-after-milliseconds {self.service} 1000\n"
+                f"sentinel failover-timeout {self.service} 5000\n"
+                f"sentinel parallel-syncs {self.service} 1\n"), sentinel=True)
+            wait_until(lambda: self.sentinel.client.sentinel_slaves(self.service), timeout=15,
+                       interval=0.05, message="the sentinel to see the replica")
+        except BaseException:
+            self.stop()
+            raise
+
+    def _add(self, folder: Path, name: str, config: str, sentinel: bool = False) -> Server:
+        server = Server(folder, name, config, sentinel)
+        self.servers.append(server)
+        return server
+
+    @property
+    def sentinels(self) -> list[tuple[str, int]]:
+        return [("127.0.0.1", self.sentinel.port)]
+
+    def master_port(self) -> int:
+        host, port = self.sentinel.client.sentinel_get_master_addr_by_name(self.service)
+        return int(port)
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
+
+
+class ClusterSetup:
+    """Three masters, no replicas, every slot covered: ``redis-cli --cluster create``."""
+
+    def __init__(self, folder: Path, size: int = 3) -> None:
+        self.nodes: list[Server] = []
+        try:
+            for i in range(size):
+                self.nodes.append(Server(folder, f"node{i}", (
+                    "cluster-enabled yes\n"
+                    f"cluster-config-file {folder}/nodes{i}.conf\n"
+                    "cluster-node-timeout 5000\n")))
+            _server, cli = binaries()
+            subprocess.run([cli, "--cluster", "create",
+                            *[f"127.0.0.1:{n.port}" for n in self.nodes],
+                            "--cluster-replicas", "0", "--cluster-yes"],
+                           check=True, capture_output=True, timeout=60)
+            wait_until(self._ok, timeout=30, interval=0.05, message="cluster_state:ok on every node")
+        except BaseException:
+            self.stop()
+            raise
+
+    def _ok(self) -> bool:
+        return all(n.client.cluster("info")["cluster_state"] == "ok"
+                   and int(n.client.cluster("info")["cluster_known_nodes"]) == len(self.nodes)
+                   for n in self.nodes)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.nodes[0].port}/0"
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+
+def prefixes_on_every_node(client) -> dict[str, str]:
+    """{node name: prefix}: one fresh prefix whose hash tag lands on each master."""
+    found: dict[str, str] = {}
+    masters = {n.name for n in client.get_primaries()}
+    while set(found) != masters:
+        prefix = f"t-{uuid.uuid4().hex[:8]}"
+        found.setdefault(client.get_node_from_key("{%s}" % prefix).name, prefix)
+    return found
