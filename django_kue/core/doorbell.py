@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Sequence
+from typing import Any, Sequence
 
 import redis
 
@@ -41,7 +41,7 @@ class Doorbell:
                 self.rung.clear()
                 return False
             if self._client is None:
-                self._client, self._control = dedicated(self._source, keys[0])
+                self._client, self._control = dedicated(self._source, keys[0], self._connected)
             client = self._client
             if self._client_id is None:
                 self._client_id = self._fetch_id()
@@ -86,12 +86,30 @@ class Doorbell:
                 return
             time.sleep(0.002)
             with self._lock:
-                if not self._blocked or client_id != self._client_id:
+                if not self._blocked or self._client_id is None:
                     return
+                client_id = self._client_id  # a reconnect under the BLPOP gave a new id
+
+    def _connected(self, connection: Any) -> None:
+        """Every (re)connect of the blocking connection, before its first command: redis-py
+        reconnects a dropped idle connection silently, and ring() must know the new id."""
+        connection.on_connect()
+        self._client_id = None
+        try:
+            connection.send_command("CLIENT", "ID")
+            self._client_id = int(connection.read_response())
+        except redis.ConnectionError:
+            raise
+        except redis.RedisError:
+            pass  # a server without CLIENT ID: ring() cannot unblock, the wait times out
 
     def _fetch_id(self) -> int | None:
         try:
             return int(self._client.client_id())  # type: ignore[union-attr]
+        except redis.ConnectionError:
+            # unreachable (a failover): blocking now with no id would make ring() powerless
+            # if the BLPOP then found a server; the worker's loop waits and comes back
+            raise
         except redis.RedisError:
             return None
 

@@ -9,7 +9,7 @@ queue's keys, and a way to reach that same server from another thread for ``CLIE
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import redis
 from redis.backoff import NoBackoff
@@ -59,20 +59,26 @@ def is_cluster(client: Any) -> bool:
     return isinstance(client, RedisCluster)
 
 
-def dedicated(client: Any, key: str) -> tuple[redis.Redis, Any]:
+def dedicated(client: Any, key: str,
+              on_connect: Callable[[Any], None] | None = None) -> tuple[redis.Redis, Any]:
     """``(blocking, control)``: a one-connection client to the server holding ``key`` (its own
     CLIENT ID stays the same between commands), and a client reaching that same server.
 
     In a cluster that server is the primary of the key's slot; with Sentinel it is the current
     master (the new pool asks the sentinels on each connect). The blocking client never retries
-    on its own: a reconnect would change its CLIENT ID behind the caller's back, so a lost
-    connection is raised and the caller asks for the new id."""
+    a command on its own, so a lost connection is raised; but redis-py also reconnects a dropped
+    idle connection silently when it is next used, which changes its CLIENT ID: ``on_connect``
+    (called with the connection after each connect, before any command) is how the caller
+    hears of every new connection."""
     control = client.get_redis_connection(client.get_node_from_key(key)) if is_cluster(client) else client
     pool = control.connection_pool
     kwargs = dict(pool.connection_kwargs)
-    kwargs.pop("socket_timeout", None)  # a BLPOP must outlive a short socket timeout
+    kwargs["socket_timeout"] = None  # a BLPOP must outlive a socket timeout (redis-py 8: 5 s)
     kwargs["retry"] = Retry(NoBackoff(), 0)
     kwargs.pop("retry_on_error", None)
+    kwargs.pop("redis_connect_func", None)  # a cluster's (READONLY for replicas): not ours
+    if on_connect is not None:
+        kwargs["redis_connect_func"] = on_connect
     if isinstance(pool, SentinelConnectionPool):
         kwargs.pop("connection_pool", None)  # the old pool's proxy; the new pool makes its own
         one = SentinelConnectionPool(pool.service_name, pool.sentinel_manager, is_master=pool.is_master,

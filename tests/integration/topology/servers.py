@@ -121,11 +121,18 @@ class SentinelSetup:
                 f"sentinel down-after-milliseconds {self.service} 1000\n"
                 f"sentinel failover-timeout {self.service} 5000\n"
                 f"sentinel parallel-syncs {self.service} 1\n"), sentinel=True)
-            wait_until(lambda: self.sentinel.client.sentinel_slaves(self.service), timeout=15,
-                       interval=0.05, message="the sentinel to see the replica")
+            wait_until(self._replica_ready, timeout=20, interval=0.05,
+                       message="the sentinel to see a replica it could promote")
         except BaseException:
             self.stop()
             raise
+
+    def _replica_ready(self) -> bool:
+        """The sentinel knows the replica, has its INFO and sees its link up: it can promote it
+        (before that, SENTINEL FAILOVER answers NOGOODSLAVE)."""
+        return any(r.get("is_slave") and not r.get("is_disconnected") and not r.get("is_sdown")
+                   and r.get("master-link-status") == "ok" and int(r.get("info-refresh", 10**6)) < 5000
+                   for r in self.sentinel.client.sentinel_slaves(self.service))
 
     def _add(self, folder: Path, name: str, config: str, sentinel: bool = False) -> Server:
         server = Server(folder, name, config, sentinel)
