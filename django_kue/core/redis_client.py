@@ -14,6 +14,14 @@ from typing import TYPE_CHECKING, Any, Callable
 import redis
 from redis.backoff import NoBackoff
 from redis.cluster import RedisCluster
+from redis.exceptions import (
+    AskError,
+    ClusterDownError,
+    MasterDownError,
+    MovedError,
+    ReadOnlyError,
+    TryAgainError,
+)
 from redis.retry import Retry
 from redis.sentinel import Sentinel, SentinelConnectionPool
 
@@ -22,7 +30,11 @@ if TYPE_CHECKING:
 
 # Replies that mean "this server no longer serves these keys" rather than a bad command: a
 # master demoted to a replica unblocks its blocked clients with UNBLOCKED; a cluster slot moved.
-TOPOLOGY_ERRORS = ("UNBLOCKED", "MOVED", "ASK", "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "READONLY")
+# NOREPLICAS: a master with min-replicas-to-write that lost its replicas (to a failover).
+TOPOLOGY_ERRORS = ("UNBLOCKED", "MOVED", "ASK", "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "READONLY",
+                   "NOREPLICAS")
+TOPOLOGY_CLASSES = (MovedError, AskError, TryAgainError, ClusterDownError, MasterDownError,
+                    ReadOnlyError)
 
 
 def connect(config: KueConfig) -> Any:
@@ -89,6 +101,24 @@ def dedicated(client: Any, key: str,
     return redis.Redis(connection_pool=one), control
 
 
-def topology_error(exc: redis.ResponseError) -> bool:
-    """The reply says the server's role or slots changed (failover, resharding)."""
-    return str(exc).split(" ", 1)[0].lstrip("-").upper() in TOPOLOGY_ERRORS
+def topology_error(exc: BaseException) -> bool:
+    """The reply says this server no longer serves the keys (failover, resharding), not that
+    the command was wrong: the caller should treat it as "unreachable" and come back."""
+    if isinstance(exc, TOPOLOGY_CLASSES):
+        return True
+    if not isinstance(exc, redis.ResponseError):
+        return False
+    code = getattr(exc, "status_code", None) or str(exc).split(" ", 1)[0]
+    return str(code).lstrip("-").upper() in TOPOLOGY_ERRORS
+
+
+def moved_on(client: Any, exc: redis.ResponseError) -> redis.ConnectionError:
+    """What to raise for a topology reply: a ConnectionError (the worker and the follower wait
+    and retry those). Idle connections are dropped first, so the next command reconnects and a
+    Sentinel client asks the sentinels again: a master demoted or cut off from its replicas
+    (``min-replicas-to-write``) is left at once rather than when it has been turned into a
+    replica."""
+    pool = getattr(client, "connection_pool", None)  # a RedisCluster follows its slots itself
+    if pool is not None:
+        pool.disconnect(inuse_connections=False)
+    return redis.ConnectionError(f"Redis no longer serves the queue here ({exc}); reconnecting")

@@ -17,6 +17,7 @@ from . import events
 from .config import KueConfig
 from .errors import InvalidState, JobNotFound, KueError
 from .keys import Keys
+from .redis_client import moved_on, topology_error
 
 NAMES = (
     "save", "update", "claim", "complete", "fail", "recover", "heartbeat", "promote",
@@ -69,6 +70,7 @@ class Scripts:
 
     def __init__(self, client: redis.Redis, keys: Keys, config: KueConfig) -> None:
         self._keys = [keys.base]
+        self._client = client
         self._prefix = keys.prefix
         self._scripts = {name: client.register_script(compile_script(name, config)) for name in NAMES}
 
@@ -81,6 +83,8 @@ class Scripts:
             reply = self._scripts[name](keys=self._keys, args=(events.origin(), "1" if collect else "",
                                                                *args), client=client)
         except redis.ResponseError as exc:
+            if topology_error(exc):  # a failover or a moved slot: as unreachable (retried)
+                raise moved_on(self._client, exc) from exc
             raise _mapped(exc) from None
         if not collect:
             return reply

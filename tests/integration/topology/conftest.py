@@ -17,9 +17,10 @@ from .servers import ClusterSetup, SentinelSetup
 
 
 @pytest.fixture
-def sentinel_setup(tmp_path):
-    """A fresh master + replica + sentinel per test (a failover test leaves it changed)."""
-    setup = SentinelSetup(tmp_path)
+def sentinel_setup(request, tmp_path):
+    """A fresh master + replica + sentinel per test (a failover test leaves it changed).
+    Parametrized indirectly, its parameter is added to the master's redis.conf."""
+    setup = SentinelSetup(tmp_path, getattr(request, "param", ""))
     yield setup
     setup.stop()
 

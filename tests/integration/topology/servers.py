@@ -109,10 +109,10 @@ class SentinelSetup:
 
     service = "kuemaster"
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, master_config: str = "") -> None:
         self.servers: list[Server] = []
         try:
-            self.master = self._add(folder, "master", "")
+            self.master = self._add(folder, "master", master_config)
             self.replica = self._add(folder, "replica", f"replicaof 127.0.0.1 {self.master.port}\n")
             wait_until(lambda: self.replica.client.info("replication").get("master_link_status") == "up",
                        timeout=10, message="the replica to sync")
