@@ -82,10 +82,10 @@ def _conflicts(raw: dict[str, Any], sentinel: bool, cluster: bool) -> list[Probl
     if cluster:
         url = raw.get("REDIS_URL")
         db = raw.get("DB", 0)
-        if isinstance(url, str) and urlparse(url).path.strip("/") not in ("", "0"):
-            db = urlparse(url).path.strip("/")
         if isinstance(url, str) and urlparse(url).scheme == "unix":
             found.append(("E005", "KUE['CLUSTER'] needs a redis:// or rediss:// REDIS_URL", ""))
+        elif isinstance(url, str) and urlparse(url).path.strip("/") not in ("", "0"):
+            db = urlparse(url).path.strip("/")
         if db not in (0, "0"):
             found.append(("E005", f"Redis Cluster has only database 0, not {db!r}",
                           "Use a different PREFIX per queue instead of a database number."))
