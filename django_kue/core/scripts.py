@@ -86,6 +86,8 @@ class Scripts:
             if topology_error(exc):  # a failover or a moved slot: as unreachable (retried)
                 raise moved_on(self._client, exc) from exc
             raise _mapped(exc) from None
+        except redis.TimeoutError as exc:  # a server gone without closing (a dead host)
+            raise redis.ConnectionError(f"Redis did not answer: {exc}") from exc
         if not collect:
             return reply
         reply, emitted = reply
