@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import redis
 from redis.backoff import NoBackoff
 from redis.cluster import RedisCluster
+from redis.connection import Connection, ConnectionPool, SSLConnection
 from redis.exceptions import (
     AskError,
     ClusterDownError,
@@ -89,16 +90,52 @@ def dedicated(client: Any, key: str,
     kwargs["retry"] = Retry(NoBackoff(), 0)
     kwargs.pop("retry_on_error", None)
     kwargs.pop("redis_connect_func", None)  # a cluster's (READONLY for replicas): not ours
-    if on_connect is not None:
-        kwargs["redis_connect_func"] = on_connect
-    if isinstance(pool, SentinelConnectionPool):
-        kwargs.pop("connection_pool", None)  # the old pool's proxy; the new pool makes its own
-        one = SentinelConnectionPool(pool.service_name, pool.sentinel_manager, is_master=pool.is_master,
-                                     check_connection=pool.check_connection,
-                                     connection_class=pool.connection_class, max_connections=1, **kwargs)
-    else:
+    if not isinstance(pool, SentinelConnectionPool):
+        if on_connect is not None:
+            kwargs["redis_connect_func"] = on_connect
         one = pool.__class__(connection_class=pool.connection_class, max_connections=1, **kwargs)
-    return redis.Redis(connection_pool=one), control
+        return redis.Redis(connection_pool=one), control
+    # Sentinel: the queue's client may already talk to a new master while the blocking
+    # connection still sits on the old one (a switchover), so CLIENT UNBLOCK goes to the
+    # address the blocking connection really has, learnt on each connect.
+    kwargs.pop("connection_pool", None)  # the old pool's proxy; the new pool makes its own
+    pinned = Pinned(pool.connection_class, kwargs)
+
+    def connected(connection: Any) -> None:
+        pinned.follow(connection)
+        if on_connect is not None:
+            on_connect(connection)
+        else:
+            connection.on_connect()
+
+    one = SentinelConnectionPool(pool.service_name, pool.sentinel_manager, is_master=pool.is_master,
+                                 check_connection=pool.check_connection, redis_connect_func=connected,
+                                 connection_class=pool.connection_class, max_connections=1, **kwargs)
+    return redis.Redis(connection_pool=one), pinned
+
+
+class Pinned:
+    """A control client for one server: the one a Sentinel-managed connection last connected
+    to (a client id means nothing on another server)."""
+
+    def __init__(self, connection_class: type, kwargs: dict[str, Any]) -> None:
+        self._class = SSLConnection if issubclass(connection_class, SSLConnection) else Connection
+        self._kwargs = {k: v for k, v in kwargs.items() if k not in ("socket_timeout", "retry")}
+        self._client: redis.Redis | None = None
+        self._where: tuple[str, int] | None = None
+
+    def follow(self, connection: Any) -> None:
+        where = (connection.host, int(connection.port))
+        if where != self._where:
+            old, self._where = self._client, where
+            self._client = redis.Redis(connection_pool=ConnectionPool(
+                connection_class=self._class, host=where[0], port=where[1], socket_timeout=5,
+                **self._kwargs))
+            if old is not None:
+                old.close()
+
+    def client_unblock(self, client_id: int) -> bool:
+        return bool(self._client.client_unblock(client_id)) if self._client is not None else False
 
 
 def topology_error(exc: BaseException) -> bool:

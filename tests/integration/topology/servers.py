@@ -112,8 +112,9 @@ class SentinelSetup:
     def __init__(self, folder: Path, master_config: str = "") -> None:
         self.servers: list[Server] = []
         try:
-            self.master = self._add(folder, "master", master_config)
-            self.replica = self._add(folder, "replica", f"replicaof 127.0.0.1 {self.master.port}\n")
+            fast = "repl-diskless-sync-delay 0\n"  # Redis waits 5 s for more replicas by default
+            self.master = self._add(folder, "master", fast + master_config)
+            self.replica = self._add(folder, "replica", f"{fast}replicaof 127.0.0.1 {self.master.port}\n")
             wait_until(lambda: self.replica.client.info("replication").get("master_link_status") == "up",
                        timeout=10, message="the replica to sync")
             self.sentinel = self._add(folder, "sentinel", (

@@ -109,3 +109,9 @@ def test_a_failover_mid_run_is_carried_on(sentinel_queue, sentinel_setup, worker
     q.create("email", {"n": 21}).save()
     wait_until(lambda: 21 in ran, timeout=10)
     assert time.monotonic() - saved < 5.0
+    # and stop() reaches it: CLIENT UNBLOCK goes to the server its connection is on
+    wait_until(lambda: worker._doorbell._blocked, timeout=15, message="the worker to sleep")
+    asked = time.monotonic()
+    worker.stop()
+    worker.thread.join(5)
+    assert not worker.thread.is_alive() and time.monotonic() - asked < 2.0
