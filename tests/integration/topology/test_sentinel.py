@@ -75,7 +75,9 @@ def test_a_failover_mid_run_is_carried_on(sentinel_queue, sentinel_setup, worker
     before = [q.create("email", {"n": n}).save() for n in range(10)]
     slow = q.create("email", {"n": 100, "slow": True}).save()
     wait_until(lambda: q.complete_count() == 10 and q.active_count() == 1)
-    # what was acknowledged by the replica survives; WAIT makes "acknowledged" exact here
+    # what the replica acknowledged survives. WAIT counts the writes of its own connection, and
+    # replication is one ordered stream: a write of ours acknowledged = every earlier one too.
+    setup.master.client.incr("t-replication-barrier")
     assert setup.master.client.wait(1, 5000) == 1
     old_port = setup.master.port
 
@@ -89,8 +91,11 @@ def test_a_failover_mid_run_is_carried_on(sentinel_queue, sentinel_setup, worker
 
     after = [_save(q, "email", {"n": n}) for n in range(10, 20)]  # retried until there is a master
     gate.set()  # the job that ran through the failover finishes now, on the new master
-    wait_until(lambda: _count(q, "complete") == 21, timeout=30,
-               message="every job complete after the failover")
+    try:
+        wait_until(lambda: _count(q, "complete") == 21, timeout=30)
+    except AssertionError:
+        raise AssertionError(f"not every job complete after the failover: {q.counts()}, "
+                             f"ran {sorted(ran)}") from None
     assert sorted(ran) == [*range(20), 100]
     new_master = setup.replica.client
     for job in [*before, slow, *after]:
