@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 import redis
 
-from .redis_client import dedicated, topology_error
+from .redis_client import Pinned, dedicated, topology_error
 
 logger = logging.getLogger("django_kue.worker")
 
@@ -57,9 +57,11 @@ class Doorbell:
                 raise
             # a failover or a moved slot: start again on the server that serves the keys now
             with self._lock:
-                self._client_id = None
+                control, self._client_id = self._control, None
                 self._client = self._control = None
             client.close()
+            if isinstance(control, Pinned):  # its own; a plain or cluster control is shared
+                control.close()
             raise redis.ConnectionError(f"the doorbell's server no longer serves the queue: {exc}") from exc
         finally:
             with self._lock:
@@ -116,3 +118,5 @@ class Doorbell:
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
+        if isinstance(self._control, Pinned):
+            self._control.close()

@@ -37,6 +37,11 @@ TOPOLOGY_ERRORS = ("UNBLOCKED", "MOVED", "ASK", "CLUSTERDOWN", "TRYAGAIN", "MAST
 TOPOLOGY_CLASSES = (MovedError, AskError, TryAgainError, ClusterDownError, MasterDownError,
                     ReadOnlyError)
 
+# what a pinned control client keeps of the blocking connection's options (who, not how long)
+PINNED_KWARGS = frozenset({"db", "username", "password", "credential_provider", "client_name",
+                           "socket_connect_timeout", "socket_keepalive", "socket_keepalive_options",
+                           "encoding", "encoding_errors", "decode_responses", "protocol"})
+
 
 def connect(config: KueConfig) -> Any:
     """A new client for the config: ``redis.Redis`` (also a Sentinel master's) or ``RedisCluster``."""
@@ -120,7 +125,7 @@ class Pinned:
 
     def __init__(self, connection_class: type, kwargs: dict[str, Any]) -> None:
         self._class = SSLConnection if issubclass(connection_class, SSLConnection) else Connection
-        self._kwargs = {k: v for k, v in kwargs.items() if k not in ("socket_timeout", "retry")}
+        self._kwargs = {k: v for k, v in kwargs.items() if k in PINNED_KWARGS or k.startswith("ssl_")}
         self._client: redis.Redis | None = None
         self._where: tuple[str, int] | None = None
 
@@ -136,6 +141,10 @@ class Pinned:
 
     def client_unblock(self, client_id: int) -> bool:
         return bool(self._client.client_unblock(client_id)) if self._client is not None else False
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
 
 
 def topology_error(exc: BaseException) -> bool:
