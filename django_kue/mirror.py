@@ -24,6 +24,7 @@ from django.db import DatabaseError, close_old_connections, transaction
 
 from .core import codec
 from .core.queue import Queue
+from .core.redis_client import UNREACHABLE
 from .models import JobRecord
 
 logger = logging.getLogger("django_kue.mirror")
@@ -205,7 +206,7 @@ class Mirror:
                 held = True
                 self.sync(block_ms)
                 failures = 0
-            except (redis.ConnectionError, DatabaseError) as exc:
+            except (*UNREACHABLE, DatabaseError) as exc:
                 failures += 1
                 logger.warning("job mirror: %s; retrying", exc)
                 close_old_connections()

@@ -15,11 +15,10 @@ import time
 import weakref
 from typing import TYPE_CHECKING, Any, Callable
 
-import redis
-
 from . import events
 from .errors import InvalidJob, KueError
 from .events import JOB_EVENTS, Event
+from .redis_client import UNREACHABLE
 
 if TYPE_CHECKING:
     from .job import Job
@@ -150,7 +149,7 @@ class Follower:
             try:
                 reply = self.queue.client.xread({self.queue.keys.events: self.after},
                                                 count=500, block=BLOCK_MS)
-            except redis.ConnectionError as exc:
+            except UNREACHABLE as exc:  # also a failover's or a cluster's passing errors
                 failures += 1
                 if failures == 1:
                     logger.warning("event listener lost its Redis connection (%s); reconnecting",

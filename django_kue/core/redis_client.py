@@ -158,6 +158,11 @@ def topology_error(exc: BaseException) -> bool:
     return str(code).lstrip("-").upper() in TOPOLOGY_ERRORS
 
 
+# Errors after which a loop should wait and try again: the server is gone for now (closed,
+# silent: a dead host times out) or no longer serves the keys (failover, resharding).
+UNREACHABLE = (redis.ConnectionError, redis.TimeoutError, *TOPOLOGY_CLASSES)
+
+
 def moved_on(client: Any, exc: redis.ResponseError) -> redis.ConnectionError:
     """What to raise for a topology reply: a ConnectionError (the worker and the follower wait
     and retry those). Idle connections are dropped first, so the next command reconnects and a
