@@ -44,24 +44,24 @@ class Doorbell:
                 self._client, self._control = dedicated(self._source, keys[0], self._connected)
             client = self._client
             if self._client_id is None:
-                self._client_id = self._fetch_id()
+                try:
+                    self._client_id = self._fetch_id()
+                except redis.ConnectionError:
+                    self._drop()
+                    raise
             self._blocked = True
             self._blocked_at = time.monotonic()
         try:
             reply = client.blpop(list(keys), timeout=max(0.001, timeout_ms / 1000.0))
         except redis.ConnectionError:
-            self._client_id = None
+            with self._lock:
+                self._drop()
             raise
         except redis.ResponseError as exc:
             if not topology_error(exc):
                 raise
-            # a failover or a moved slot: start again on the server that serves the keys now
             with self._lock:
-                control, self._client_id = self._control, None
-                self._client = self._control = None
-            client.close()
-            if isinstance(control, Pinned):  # its own; a plain or cluster control is shared
-                control.close()
+                self._drop()
             raise redis.ConnectionError(f"the doorbell's server no longer serves the queue: {exc}") from exc
         finally:
             with self._lock:
@@ -92,6 +92,17 @@ class Doorbell:
                     return
                 client_id = self._client_id  # a reconnect under the BLPOP gave a new id
 
+    def _drop(self) -> None:
+        """(Under the lock.) Lost the server: the next wait starts again on whichever server
+        serves the keys then (a Sentinel failover, a cluster node replaced or a slot moved)."""
+        client, control = self._client, self._control
+        self._client = self._control = None
+        self._client_id = None
+        if client is not None:
+            client.close()
+        if isinstance(control, Pinned):  # its own; a plain or cluster control is shared
+            control.close()
+
     def _connected(self, connection: Any) -> None:
         """Every (re)connect of the blocking connection, before its first command: redis-py
         reconnects a dropped idle connection silently, and ring() must know the new id."""
@@ -116,7 +127,5 @@ class Doorbell:
             return None
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-        if isinstance(self._control, Pinned):
-            self._control.close()
+        with self._lock:
+            self._drop()

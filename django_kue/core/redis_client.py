@@ -21,6 +21,7 @@ from redis.exceptions import (
     MasterDownError,
     MovedError,
     ReadOnlyError,
+    SlotNotCoveredError,
     TryAgainError,
 )
 from redis.retry import Retry
@@ -88,7 +89,10 @@ def dedicated(client: Any, key: str,
     idle connection silently when it is next used, which changes its CLIENT ID: ``on_connect``
     (called with the connection after each connect, before any command) is how the caller
     hears of every new connection."""
-    control = client.get_redis_connection(client.get_node_from_key(key)) if is_cluster(client) else client
+    try:
+        control = client.get_redis_connection(client.get_node_from_key(key)) if is_cluster(client) else client
+    except SlotNotCoveredError as exc:  # a cluster node down, not yet replaced
+        raise redis.ConnectionError(f"no cluster node serves {key!r} now: {exc}") from exc
     pool = control.connection_pool
     kwargs = dict(pool.connection_kwargs)
     kwargs["socket_timeout"] = None  # a BLPOP must outlive a socket timeout (redis-py 8: 5 s)

@@ -154,30 +154,48 @@ class SentinelSetup:
 
 
 class ClusterSetup:
-    """Three masters, no replicas, every slot covered: ``redis-cli --cluster create``."""
+    """``masters`` masters (and ``replicas`` replicas of each), every slot covered:
+    ``redis-cli --cluster create``."""
 
-    def __init__(self, folder: Path, size: int = 3) -> None:
+    def __init__(self, folder: Path, masters: int = 3, replicas: int = 0,
+                 node_timeout: int = 5000) -> None:
         self.nodes: list[Server] = []
         try:
-            for i in range(size):
+            for i in range(masters * (1 + replicas)):
                 self.nodes.append(Server(folder, f"node{i}", (
                     "cluster-enabled yes\n"
                     f"cluster-config-file {folder}/nodes{i}.conf\n"
-                    "cluster-node-timeout 5000\n")))
+                    f"cluster-node-timeout {node_timeout}\n"
+                    "repl-diskless-sync-delay 0\n")))
             _server, cli = binaries()
             subprocess.run([cli, "--cluster", "create",
                             *[f"127.0.0.1:{n.port}" for n in self.nodes],
-                            "--cluster-replicas", "0", "--cluster-yes"],
+                            "--cluster-replicas", str(replicas), "--cluster-yes"],
                            check=True, capture_output=True, timeout=60)
             wait_until(self._ok, timeout=30, interval=0.05, message="cluster_state:ok on every node")
         except BaseException:
             self.stop()
             raise
 
+    def alive(self) -> list[Server]:
+        return [n for n in self.nodes if n.proc.poll() is None]
+
+    def by_port(self, port: int) -> Server:
+        return next(n for n in self.nodes if n.port == port)
+
     def _ok(self) -> bool:
         return all(n.client.cluster("info")["cluster_state"] == "ok"
                    and int(n.client.cluster("info")["cluster_known_nodes"]) == len(self.nodes)
                    for n in self.nodes)
+
+    def owner(self, key: str) -> int:
+        """The port of the master serving ``key``'s slot, as a live node sees it now."""
+        node = self.alive()[0].client
+        slot = node.cluster("keyslot", key)
+        for start, end, master, *_replicas in node.execute_command("CLUSTER SLOTS"):
+            if start <= slot <= end:
+                return int(master[1])
+        raise AssertionError(f"slot {slot} is not covered")
 
     @property
     def url(self) -> str:

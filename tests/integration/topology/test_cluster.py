@@ -5,8 +5,10 @@ delay and promotion, progress, log, remove, counts, events, the worker's doorbel
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
+import redis
 from redis.cluster import RedisCluster
 
 from django_kue.core import Queue, follow
@@ -14,7 +16,7 @@ from django_kue.core.config import KueConfig
 from django_kue.core.keys import Keys
 from tests.helpers import wait_until
 
-from .servers import prefixes_on_every_node
+from .servers import ClusterSetup, prefixes_on_every_node
 
 pytestmark = pytest.mark.redis
 
@@ -148,3 +150,63 @@ def test_search_and_mirror_on_a_cluster(settings, cluster_setup, cluster_client,
     assert q.search("welcome") == [job.id]
     mirror.catch_up()
     assert JobRecord.objects.get(id=job.id).state == "inactive"
+
+
+@pytest.fixture
+def cluster_with_replicas(tmp_path):
+    """Three masters with a replica each, failing over fast (node timeout 1 s): per test."""
+    setup = ClusterSetup(tmp_path, replicas=1, node_timeout=1000)
+    yield setup
+    setup.stop()
+
+
+def _save(q: Queue, *args):
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return q.create(*args).save()
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_a_master_failing_over_to_its_replica_is_carried_on(cluster_with_replicas, worker_on):
+    """Kill the master of the queue's slot: the cluster promotes its replica, and the worker
+    (its scripts and its doorbell) and the producer carry on there."""
+    setup = cluster_with_replicas
+    first = setup.nodes[0].port
+    prefix = next(p for p in iter(lambda: f"t-{uuid.uuid4().hex[:8]}", None)
+                  if setup.owner("{%s}" % p) != first)  # keep the URL's node alive
+    q = Queue(config=KueConfig(url=setup.url, cluster=True, prefix=prefix))
+    ran = []
+    worker = worker_on(q, {"email": lambda job: ran.append(job.data["n"])}, idle_wait=10_000)
+    before = [q.create("email", {"n": n}).save() for n in range(5)]
+    wait_until(lambda: q.complete_count() == 5)
+    owner = setup.by_port(setup.owner(q.keys.base))
+    owner.client.incr(q.keys.base + ":t-barrier")  # WAIT: every earlier write reached the replica
+    assert owner.client.wait(1, 5000) == 1
+
+    owner.kill()
+    wait_until(lambda: setup.owner(q.keys.base) != owner.port, timeout=30, interval=0.1,
+               message="the cluster to promote the replica")
+    after = [_save(q, "email", {"n": n}) for n in range(5, 10)]
+    wait_until(lambda: len(ran) >= 10, timeout=30, message="the jobs saved after the failover to run")
+    assert sorted(ran) == list(range(10))
+    new_owner = setup.by_port(setup.owner(q.keys.base))
+    for job in [*before, *after]:
+        assert new_owner.client.hget(q.keys.job(job.id), "state") == "complete"
+
+    # the doorbell moved to the new master: an idle worker wakes at once, and stop() reaches it
+    wait_until(lambda: worker._doorbell._blocked and worker._doorbell._client_id, timeout=15)
+    saved = time.monotonic()
+    q.create("email", {"n": 10}).save()
+    wait_until(lambda: 10 in ran, timeout=10)
+    assert time.monotonic() - saved < 5.0
+    wait_until(lambda: worker._doorbell._blocked, timeout=15)
+    asked = time.monotonic()
+    worker.stop()
+    worker.thread.join(5)
+    assert not worker.thread.is_alive() and time.monotonic() - asked < 2.0
+    q.client.close()
