@@ -13,6 +13,7 @@ from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 from .core.config import KueConfig, validate_url
+from .core.retention import DEFAULT_KEEP, keep_problem
 
 MiB = 1024 * 1024
 
@@ -38,6 +39,9 @@ DEFAULTS: dict[str, Any] = {
     "MIRROR": True,  # runkueworker also keeps the admin's job mirror table in sync
     "EVENT_STREAM_MAXLEN": 100_000,  # events kept in the Redis stream (approximate)
     "MAX_PAYLOAD": MiB,  # bytes of JSON data per job
+    # finished jobs kept, per state: the newest "count", finished at most "age" ms ago (None:
+    # no limit; KEEP = None keeps everything, as Kue did). See core/retention.py, kueclean.
+    "KEEP": DEFAULT_KEEP,
     "LEASE": 15_000,  # ms a worker holds a job between heartbeats before it is recovered
     "PROMOTE_LIMIT": 1000,  # delayed jobs promoted per round trip
     "CLAIM_BATCH": 50,  # jobs a worker claims per round trip, per type, at most
@@ -106,6 +110,8 @@ def validate() -> list[tuple[str, str, str]]:
     problems += _not_booleans(raw)
     problems += _connection_problems(raw)
     problems += _api_problems(raw)
+    problems += [("E002", p, "Example: {'complete': {'count': 1000, 'age': 86400000}}")
+                 for p in [keep_problem(raw.get("KEEP"))] if p]
     timeout = raw.get("SHUTDOWN_TIMEOUT", 0)
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 0):
         problems.append(("E002", f"KUE['SHUTDOWN_TIMEOUT'] must be milliseconds or None, not {timeout!r}", ""))
@@ -189,6 +195,7 @@ def to_core_config() -> KueConfig:
         events=s.EVENTS, job_events=s.JOB_EVENTS, event_stream_maxlen=s.EVENT_STREAM_MAXLEN, max_payload=s.MAX_PAYLOAD,
         lease=s.LEASE, promote_limit=s.PROMOTE_LIMIT, claim_batch=s.CLAIM_BATCH,
         progress_interval=s.PROGRESS_INTERVAL,
+        keep=s.KEEP,
     )
 
 

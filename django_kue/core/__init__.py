@@ -2,6 +2,7 @@
 
 from .config import KueConfig
 from .errors import (
+    CorruptJob,
     InvalidJob,
     InvalidPriority,
     InvalidState,
@@ -19,7 +20,7 @@ from .states import PRIORITIES, STATES, Priority, State
 from .worker import Worker
 
 __all__ = [
-    "HandlerSpec", "InvalidJob", "InvalidPriority", "InvalidState", "Job", "JobFailed",
+    "CorruptJob", "HandlerSpec", "InvalidJob", "InvalidPriority", "InvalidState", "Job", "JobFailed",
     "JobNotFound", "JobOptions", "KueConfig", "KueError", "LeaseLost", "PRIORITIES",
     "PayloadTooLarge", "Priority", "Queue", "STATES", "State", "Worker",
 ]

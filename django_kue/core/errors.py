@@ -31,6 +31,11 @@ class JobNotFound(KueError, LookupError):
         super().__init__(f'job "{job_id}" doesnt exist')
 
 
+class CorruptJob(KueError):
+    """A job's hash in Redis cannot be read back (edited by hand, or written by something
+    else): the worker fails the attempt with this message instead of dying on it."""
+
+
 class LeaseLost(KueError):
     """The worker no longer holds the job: its lease expired, or the job was moved or removed.
 

@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
 from . import clock, codec
-from .errors import InvalidJob, JobFailed, LeaseLost
+from .errors import CorruptJob, InvalidJob, JobFailed, LeaseLost
 from .options import JobOptions
 from .states import State, parse_priority, parse_state
 
@@ -131,6 +131,15 @@ class Job:
     # -- loading --------------------------------------------------------------------------
     @classmethod
     def from_hash(cls, queue: Queue | None, job_id: Any, fields: dict[Any, Any]) -> Job:
+        """A job from its Redis hash; :class:`CorruptJob` when a field cannot be decoded
+        (data that is not a JSON object, a priority that is not a number ...)."""
+        try:
+            return cls._decode(queue, job_id, fields)
+        except (ValueError, TypeError) as exc:  # JSONDecodeError, InvalidJob, int("x") ...
+            raise CorruptJob(f"job {job_id} cannot be read from Redis (corrupted?): {exc}") from None
+
+    @classmethod
+    def _decode(cls, queue: Queue | None, job_id: Any, fields: dict[Any, Any]) -> Job:
         f = {codec.text(k): codec.text(v) for k, v in fields.items()}
         backoff = f.get("backoff")
         options = JobOptions(

@@ -6,18 +6,21 @@ states or in none. A Queue holds a client and a config and reads no global state
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Iterable, Sequence
 
 import redis
 
 from . import clock, codec, search
 from .config import KueConfig
-from .errors import InvalidJob, JobNotFound
+from .errors import CorruptJob, InvalidJob, JobNotFound
 from .job import Job
 from .keys import Keys
 from .options import JobOptions, normalize
 from .scripts import Scripts
 from .states import STATES, parse_priority, parse_state
+
+logger = logging.getLogger("django_kue.queue")
 
 ORDERS = ("asc", "desc")
 MAX_RANGE = 10_000  # jobs per range read: a page, not a dump
@@ -112,11 +115,21 @@ class Queue:
         return Job.from_hash(self, number, fields)
 
     def get_jobs(self, ids: Sequence[int]) -> list[Job]:
-        """Jobs by id in one round trip; ids that vanished meanwhile are skipped."""
+        """Jobs by id in one round trip; ids that vanished meanwhile are skipped, and so are
+        jobs whose hash cannot be read (logged): one corrupted job must not break a page of
+        the dashboard or the mirror's sync."""
         pipe = self.client.pipeline(transaction=False)
         for job_id in ids:
             pipe.hgetall(self.keys.job(job_id))
-        return [Job.from_hash(self, i, f) for i, f in zip(ids, pipe.execute()) if f]
+        jobs = []
+        for job_id, fields in zip(ids, pipe.execute()):
+            if not fields:
+                continue
+            try:
+                jobs.append(Job.from_hash(self, job_id, fields))
+            except CorruptJob as exc:
+                logger.warning("%s; skipped", exc)
+        return jobs
 
     def log_lines(self, job_id: Any) -> list[str]:
         return [codec.text(line) for line in self.client.lrange(self.keys.log(parse_id(job_id)), 0, -1)]
@@ -224,6 +237,14 @@ class Queue:
 
     def write_progress(self, job_id: int, token: str, percent: int, data: str) -> bool:
         return bool(self.scripts("progress", job_id, token, percent, data, clock.now_ms()))
+
+    def clean(self, state: str, *, count: int | None = None, age: int | None = None,
+              type: str | None = None) -> int:
+        """Remove complete or failed jobs beyond the newest ``count`` and older than ``age``
+        ms (``kueclean``); as they go, each sends Kue's ``remove`` event."""
+        from .retention import clean
+
+        return clean(self, state, count=count, age=age, type=type)
 
     def promote(self, limit: int | None = None) -> int:
         """Promote due delayed jobs now; returns how many (workers do this on their own)."""

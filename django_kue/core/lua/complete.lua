@@ -5,6 +5,7 @@
 -- ARGV[2..] groups of 4: id, token, duration (ms), result (JSON, or '' for none)
 -- Returns  per job: 1 completed, 0 refused (the caller no longer holds it)
 -- Events   complete (result), then remove when removeOnComplete (Kue sent them the other way)
+--          or when KUE["KEEP"] removes old complete jobs
 
 local now = tonumber(ARGV[1])
 local out = {}
@@ -36,4 +37,5 @@ for a = 2, #ARGV, 4 do
   end
 end
 if completed > 0 then count_second(now, 'complete', completed) end
+retain('complete', now, completed)
 return out

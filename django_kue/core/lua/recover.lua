@@ -4,7 +4,7 @@
 -- ARGV[1]  now (ms)
 -- ARGV[2]  at most this many jobs per call
 -- Returns  the recovered ids
--- Events   failed attempt / enqueue, or failed (as fail.lua)
+-- Events   failed attempt / enqueue, or failed (as fail.lua; + remove: KEEP)
 
 local now = tonumber(ARGV[1])
 local expired = redis.call('ZRANGEBYSCORE', K.leases(), '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
@@ -19,4 +19,5 @@ for _, member in ipairs(expired) do
     redis.call('ZREM', K.leases(), member)
   end
 end
+retain('failed', now, #out)
 return out
