@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,9 +19,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import redis
 
 from tests.conftest import ROOT
+from tests.helpers import wait_until
 
 ARTIFACTS = ROOT / "test-artifacts" / "faults"
 
@@ -34,9 +37,9 @@ class WorkerPool:
     """``runkueworker`` processes on one queue; ``replace()`` starts one in a dead one's place."""
 
     def __init__(self, logs: Path, url: str, prefix: str, lease: int, *args: str,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, mirror: bool = False) -> None:
         self.logs = logs
-        self.args = ["--no-mirror", "--types=f.work", "--verbosity=0", *args]
+        self.args = ["--types=f.work", "--verbosity=0", *args] + ([] if mirror else ["--no-mirror"])
         self.env = {**os.environ, "KUE_REDIS_URL": url, "KUE_PREFIX": prefix,
                     "KUE_LEASE": str(lease), "KUE_EXTRA_APPS": "testproject.faultjobs",
                     "PYTHONUNBUFFERED": "1", **(env or {})}
@@ -76,6 +79,57 @@ class WorkerPool:
 
     def output(self) -> str:
         return "\n".join(p.read_text() for p in sorted(self.logs.glob("worker-*.log")))
+
+
+class RedisServer:
+    """A ``redis-server`` of the test's own on a free loopback port, AOF on (``appendfsync
+    everysec``) in a temporary directory, so a restart reloads what it had."""
+
+    def __init__(self, directory: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            if os.environ.get("CI"):
+                pytest.fail("redis-server is not installed")
+            pytest.skip("redis-server is not installed")
+        self.binary, self.directory = binary, directory
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        with open(self.directory / "redis.log", "a") as out:
+            self.proc = subprocess.Popen(
+                [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir",
+                 str(self.directory), "--appendonly", "yes", "--appendfsync", "everysec",
+                 "--save", ""], stdout=out, stderr=subprocess.STDOUT)
+        client = redis.Redis.from_url(self.url)
+        try:
+            wait_until(lambda: _answers(client), 15, 0.02, "redis-server to start")
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        """SIGTERM: Redis writes and fsyncs its AOF, then exits (a restart, not a crash)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+def _answers(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:  # refused, or BusyLoadingError while it reads its AOF
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def worker_id(pid: int) -> str:
