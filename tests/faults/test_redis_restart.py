@@ -133,6 +133,7 @@ def test_redis_restarted_under_load(tmp_path, admin_client, settings, capsys, pr
         "producer_errors": len(producer.errors), "longest_save_s": round(producer.longest, 2),
         "lost": len(acked) - final.get("complete", 0),
         "stuck": sum(final.get(s, 0) for s in ("active", "inactive", "delayed")),
+        "duplicates": sum(1 for n in runs.values() if n > 1),
         "reruns": sum(n - 1 for n in runs.values()),
         "mirror_rows_complete": mirrored(db).get("complete", 0),
         "api_during_outage": [r.status_code for r in during], "wall_s": round(wall, 1)}, capsys)
