@@ -90,7 +90,7 @@ def test_a_10_mb_payload_is_refused_by_default_and_nothing_is_written(redis_queu
 @pytest.mark.parametrize("path", ["/kue/job", "/kue/api/jobs/"])
 def test_a_10_mb_post_gets_413_and_writes_nothing(redis_queue, django_user_model, path):
     client = APIClient()
-    client.force_login(django_user_model.objects.create_user("s", password="pw", is_staff=True))
+    client.force_login(django_user_model.objects.create_superuser("s", password="pw"))
     body = json.dumps({"type": "echo", "data": {"blob": "x" * (10 * MB)}})
     response = client.post(path, body, content_type="application/json")
     assert response.status_code == 413 and "error" in response.json()
