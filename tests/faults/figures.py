@@ -9,7 +9,7 @@ from .harness import ARTIFACTS
 
 COLUMNS = [("jobs", "jobs"), ("acknowledged", "jobs"), ("faults", "kills"),
            ("workers_died", "workers died"), ("restarts", "restarts (workers; Redis)"), ("lost", "lost"),
-           ("stuck", "stuck"), ("duplicates", "run twice"),
+           ("stuck", "stuck"), ("duplicates", "run twice"), ("reruns", "re-runs"),
            ("held_by_dead_workers", "held by dead workers"), ("failed", "failed"),
            ("wall_s", "wall time (s)")]
 
