@@ -95,3 +95,19 @@ def test_a_10_mb_post_gets_413_and_writes_nothing(redis_queue, django_user_model
     response = client.post(path, body, content_type="application/json")
     assert response.status_code == 413 and "error" in response.json()
     assert redis_queue.client.get(redis_queue.keys.ids) is None
+
+
+@pytest.mark.django_db
+def test_a_corrupted_job_gets_a_json_error_from_the_api_and_can_be_removed(redis_queue,
+                                                                          django_user_model):
+    client = APIClient()
+    client.force_login(django_user_model.objects.create_superuser("s", password="pw"))
+    bad = redis_queue.create("echo", {"n": 1}).save()
+    redis_queue.client.hset(redis_queue.keys.job(bad.id), "data", "{not json")
+    for path in (f"/kue/job/{bad.id}", f"/kue/api/jobs/{bad.id}/"):
+        response = client.get(path)
+        assert 400 <= response.status_code < 500, (path, response.status_code)
+        assert "cannot be read from Redis" in response.json()["error"]
+    assert client.get("/kue/jobs/inactive/0..10").json() == []  # listed pages skip it
+    assert client.delete(f"/kue/job/{bad.id}").status_code == 200
+    assert not redis_queue.client.exists(redis_queue.keys.job(bad.id))
