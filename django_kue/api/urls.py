@@ -26,6 +26,7 @@ urlpatterns = [
     re_path(rf"^job/(?P<job_id>{SEG})/?$", job({"get": "retrieve", "delete": "destroy"}),
             name="kue-job"),
     re_path(rf"^job/(?P<job_id>{SEG})/log/?$", job({"get": "log"}), name="kue-log"),
+    re_path(rf"^job/(?P<job_id>{SEG})/cancel/?$", job({"post": "cancel"}), name="kue-cancel"),
     re_path(rf"^job/(?P<job_id>{SEG})/state/(?P<state>{SEG})/?$", job({"put": "set_state"}),
             name="kue-state"),
     re_path(rf"^job/(?P<job_id>{SEG})/priority/(?P<priority>{SEG})/?$",

@@ -13,7 +13,9 @@ for _, member in ipairs(expired) do
   local id = idof(member)
   local f = redis.call('HMGET', K.job(id), 'state', 'type')
   if f[1] == 'active' then
-    fail_attempt(id, member, f[2], now, 'stalled', 'lease expired: the worker stopped renewing it', -1)
+    local reply = fail_attempt(id, member, f[2], now, 'stalled',
+      'lease expired: the worker stopped renewing it', -1)
+    if reply[1] == 'failed' then settled(id, f[2], 'failed', now) end
     out[#out + 1] = tonumber(id)
   else
     redis.call('ZREM', K.leases(), member)

@@ -27,9 +27,11 @@ elseif to == 'delayed' then
 elseif to == 'complete' then
   redis.call('HSET', jk, 'state', 'complete', 'progress', '100', 'updated_at', int(now))
   enter(member, jtype, 'complete', now)
+  settled(id, jtype, 'complete', now)
 elseif to == 'failed' then
   redis.call('HSET', jk, 'state', 'failed', 'failed_at', int(now), 'updated_at', int(now))
   enter(member, jtype, 'failed', now)
+  settled(id, jtype, 'failed', now)
 else
   return redis.error_reply('BADSTATE unknown state ' .. to)
 end

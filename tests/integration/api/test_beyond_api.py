@@ -1,0 +1,49 @@
+"""The API of what Kue never had: unique keys and dependencies in POST /job, cancel routes,
+parent/child ids in the job JSON, and the periodic schedules."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.redis, pytest.mark.django_db]
+
+
+def post(api, body):
+    return api.post("/kue/job", body, format="json")
+
+
+def test_post_job_with_a_unique_key_returns_the_live_job(api, redis_queue):
+    body = {"type": "email", "data": {"to": "a"}, "options": {"uniqueKey": "a"}}
+    first, second = post(api, body).json(), post(api, body).json()
+    assert first["id"] == second["id"]
+    assert redis_queue.inactive_count("email") == 1
+    job = api.get(f"/kue/job/{first['id']}").json()
+    assert job["unique_key"] == "a"
+
+
+def test_post_job_refuses_a_bad_unique_key(api, redis_queue, snapshot):
+    before = snapshot()
+    response = post(api, {"type": "email", "options": {"uniqueKey": ["x"]}})
+    assert response.status_code == 400 and "unique_key" in response.json()["error"]
+    assert snapshot() == before
+
+
+def test_cancel_route(api, redis_queue):
+    job = redis_queue.create("email").save()
+    response = api.post(f"/kue/job/{job.id}/cancel")
+    assert response.status_code == 200
+    assert response.json() == {"message": f"job {job.id} cancelled", "state": "failed"}
+    body = api.get(f"/kue/job/{job.id}").json()
+    assert body["state"] == "failed" and body["cancelled"] is True and body["error"] == "cancelled"
+    again = api.post(f"/kue/job/{job.id}/cancel")
+    assert again.status_code == 400 and "already" in again.json()["error"]
+    assert api.post("/kue/job/999999/cancel").status_code == 404
+    assert api.get(f"/kue/job/{job.id}/cancel").status_code == 405
+
+
+def test_rest_cancel_action(api, redis_queue):
+    job = redis_queue.create("email", delay=60_000).save()
+    response = api.post(f"/kue/api/jobs/{job.id}/cancel/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["state"] == "failed" and body["cancelled"] is True and body["error"] == "cancelled"
