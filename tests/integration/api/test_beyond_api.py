@@ -47,3 +47,18 @@ def test_rest_cancel_action(api, redis_queue):
     assert response.status_code == 200
     body = response.json()
     assert body["state"] == "failed" and body["cancelled"] is True and body["error"] == "cancelled"
+
+
+def test_periodic_route_lists_schedules_with_next_and_last_run(api, redis_queue, settings):
+    settings.KUE = {**settings.KUE, "PERIODIC": {
+        "beat": {"type": "tick", "every": 60_000}, "nightly": {"type": "r", "cron": "0 3 * * *"}}}
+    from django_kue import periodic
+    from django_kue.core.periodic import Scheduler
+
+    body = {s["name"]: s for s in api.get("/kue/periodic").json()}
+    assert body["beat"]["type"] == "tick" and body["beat"]["every"] == 60_000
+    assert body["beat"]["last_run"] is None and int(body["beat"]["next_run"]) % 60_000 == 0
+    assert body["nightly"]["cron"] == "0 3 * * *" and body["nightly"]["every"] is None
+    Scheduler(redis_queue, periodic.schedules()).run_due()
+    body = {s["name"]: s for s in api.get("/kue/periodic").json()}
+    assert body["beat"]["last_run"] is not None

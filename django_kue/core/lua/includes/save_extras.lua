@@ -32,7 +32,7 @@ end
 -- True when the job is placed already (waiting, or failed for a failed dependency).
 local function save_placed(x, id, member, jtype, now)
   if not x then return false end
-  if x.tick then redis.call('HSET', K.job(id), 'periodic', x.tick[1]) end
+  if x.tick then redis.call('HSET', K.job(id), 'periodic', x.tick[1], 'tick', int(x.tick[2])) end
   local placed = nil
   if x.deps and #x.deps > 0 then
     placed = deps_wait(id, member, jtype, x.deps, x.on_dependency_failure, now)
