@@ -62,3 +62,18 @@ def test_periodic_route_lists_schedules_with_next_and_last_run(api, redis_queue,
     Scheduler(redis_queue, periodic.schedules()).run_due()
     body = {s["name"]: s for s in api.get("/kue/periodic").json()}
     assert body["beat"]["last_run"] is not None
+
+
+def test_dependencies_through_post_job_and_the_job_json(api, redis_queue):
+    parent = post(api, {"type": "fetch"}).json()["id"]
+    child = post(api, {"type": "merge", "options": {"dependsOn": [parent]}}).json()["id"]
+    body = api.get(f"/kue/job/{child}").json()
+    assert body["state"] == "delayed" and body["dependencies"] == [parent] and body["waiting"] == 1
+    assert api.get(f"/kue/job/{parent}").json()["dependents"] == [child]
+    rest = api.get(f"/kue/api/jobs/{child}/").json()
+    assert rest["dependencies"] == [parent] and rest["dependents"] == [] and rest["waiting"] == 1
+    bad = post(api, {"type": "merge", "options": {"dependsOn": [987654]}})
+    assert bad.status_code == 400 and "987654 doesnt exist" in bad.json()["error"]
+    created = api.post("/kue/api/jobs/", {"type": "merge", "depends_on": [parent],
+                                          "on_dependency_failure": "cancel"}, format="json")
+    assert created.status_code == 201 and created.json()["dependencies"] == [parent]
