@@ -10,6 +10,7 @@ cancel. ``job.dependencies`` / ``job.dependents`` are the ids on either side.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .errors import InvalidJob
@@ -54,6 +55,4 @@ def validate_policy(value: Any) -> str:
 
 def ids_field(raw: str | None) -> list[int]:
     """A JSON array of ids from the job hash (``depends_on`` / ``dependents``)."""
-    import json
-
     return [int(i) for i in json.loads(raw)] if raw else []

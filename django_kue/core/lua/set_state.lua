@@ -19,6 +19,9 @@ end
 local from, jtype, member = f[1], f[2], zid(id)
 leave(member, jtype, from)
 redis.call('ZREM', K.leases(), member)
+if to == 'inactive' or to == 'delayed' then  -- a retry: no longer cancelled nor waiting (deps.lua)
+  redis.call('HDEL', jk, 'cancelled', 'waiting')
+end
 if to == 'inactive' then
   enter_inactive(id, member, jtype, tonumber(f[3]) or 0, now)
   return from

@@ -106,3 +106,25 @@ def test_log_and_progress_from_outside_a_worker_still_work_after_cancel(queue):
     job.log("a note")
     job.progress(1, 2)
     assert "a note" in queue.get_job(job.id).logs()
+
+
+def test_retrying_a_cancelled_job_runs_it_again(queue, start_worker):
+    job = queue.create("email").save()
+    job.cancel()
+    job.set_state("inactive")  # the dashboard's restart
+    assert not queue.get_job(job.id).cancelled
+    start_worker({"email": lambda j: j.log("ran") or "done"})
+    wait_until(lambda: queue.get_job(job.id).state == "complete")
+    assert queue.get_job(job.id).result == "done"
+
+
+def test_a_cancelled_job_whose_worker_died_ends_cancelled(redis_queue):
+    from django_kue.core import clock
+
+    job = redis_queue.create("email", attempts=3).save()
+    redis_queue.scripts("claim", clock.now_ms(), "dead-worker", 1, 100, "email", 1)
+    job.cancel()
+    assert job.state == "active"
+    redis_queue.scripts("recover", clock.now_ms() + 10, 100)
+    f = assert_state(redis_queue, job.id, "email", "failed")
+    assert f["error"] == "cancelled" and f["cancelled"] == "1"
