@@ -14,7 +14,7 @@ from typing import Any
 from rest_framework import serializers
 
 from ..conf import kue_settings
-from ..core import codec
+from ..core import codec, extras
 from ..core.errors import InvalidJob
 from ..core.job import Job
 from ..core.queue import Queue
@@ -69,16 +69,7 @@ def kue_job(job: Job, *, string_id: bool = False) -> dict[str, Any]:
     return out
 
 
-def job_extras(job: Job) -> dict[str, Any]:
-    """Beyond Kue's fields: unique key, dependencies (parent ids) and dependents (child ids),
-    dependencies still awaited, the cancelled flag and the periodic schedule that made it."""
-    key = job.unique_key
-    return {
-        "unique_key": key if isinstance(key, str) else None,
-        "dependencies": job.dependencies, "dependents": list(job.dependents),
-        "waiting": getattr(job, "waiting", 0), "cancelled": getattr(job, "cancelled_flag", False),
-        "periodic": getattr(job, "periodic", None),
-    }
+job_extras = extras.as_dict  # beyond Kue: unique key, parent/child ids, cancelled, periodic
 
 
 def kue_stats(counts: dict[str, int], work_time: int | None) -> dict[str, Any]:

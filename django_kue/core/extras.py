@@ -46,6 +46,18 @@ def not_created(job: Job, reply: int) -> None:
         job.duplicate = True
 
 
+def as_dict(job: Job) -> dict[str, Any]:
+    """For the APIs and the dashboard: unique key, dependencies (parent ids) and dependents
+    (child ids), dependencies still awaited, the cancelled flag, the schedule that made it."""
+    key = job.unique_key
+    return {
+        "unique_key": key if isinstance(key, str) else None,
+        "dependencies": job.dependencies, "dependents": list(job.dependents),
+        "waiting": getattr(job, "waiting", 0), "cancelled": getattr(job, "cancelled_flag", False),
+        "periodic": getattr(job, "periodic", None),
+    }
+
+
 def loaded(job: Job, fields: dict[str, str]) -> None:
     """Job.from_hash: the extras' fields of the job hash."""
     depends_on = dependencies.ids_field(fields.get("depends_on"))
