@@ -73,10 +73,16 @@ def problems(raw: Any) -> list[str]:
         return []
     if not isinstance(raw, dict):
         return ["KUE['PERIODIC'] must be a dict: schedule name -> {type, cron or every, ...}"]
+    from .registry import registered
+
+    taken = {t.schedule.name for t in registered().values() if t.schedule is not None}
     out = []
     for name, entry in raw.items():
         try:
             from_setting(name, entry)
         except (KueError, TypeError) as exc:
             out.append(str(exc))
+        if name in taken:
+            out.append(f"KUE['PERIODIC'][{name!r}]: a @kue_job(cron=/every=) schedule has this "
+                       f"name already (the type's name)")
     return out

@@ -80,3 +80,10 @@ def test_enqueue_honours_the_types_unique_key(types, redis_queue):
         assert job_type.enqueue({"user": "u2"}).id != first.id
     finally:
         unregister("t.uniq")
+
+
+def test_a_settings_schedule_may_not_reuse_a_types_schedule_name(types, settings):
+    types("t.clash", every=60_000)
+    settings.KUE = {**settings.KUE, "PERIODIC": {"t.clash": {"type": "x", "every": 60_000}}}
+    messages = [m for m in run_checks() if m.id == "django_kue.E002"]
+    assert len(messages) == 1 and "has this name already" in messages[0].msg
