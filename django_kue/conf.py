@@ -57,6 +57,8 @@ DEFAULTS: dict[str, Any] = {
     "API_MAX_BODY": MiB,  # bytes of request body the API reads at most (413 beyond)
     "API_MAX_BULK": 1000,  # jobs per POST /job array at most (413 beyond)
     "API_REGISTERED_TYPES_ONLY": False,  # POST /job refuses types without a @kue_job handler
+    # periodic jobs: name -> {"type", "cron" or "every" (ms), "data", "options"} (periodic.py)
+    "PERIODIC": {},
 }
 IMPORT_STRINGS = frozenset({"CLIENT_FACTORY"})
 BOOLEANS = ("SEARCH", "EVENTS", "JOB_EVENTS", "LISTEN", "MIRROR")
@@ -112,6 +114,7 @@ def validate() -> list[tuple[str, str, str]]:
     problems += _api_problems(raw)
     problems += [("E002", p, "Example: {'complete': {'count': 1000, 'age': 86400000}}")
                  for p in [keep_problem(raw.get("KEEP"))] if p]
+    problems += [("E002", text, "See README, Periodic jobs.") for text in _periodic_problems(raw)]
     timeout = raw.get("SHUTDOWN_TIMEOUT", 0)
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 0):
         problems.append(("E002", f"KUE['SHUTDOWN_TIMEOUT'] must be milliseconds or None, not {timeout!r}", ""))
@@ -145,6 +148,12 @@ def _connection_problems(raw: dict[str, Any]) -> list[tuple[str, str, str]]:
         problems.append(("E002", "KUE['CONNECTION_OPTIONS'] must be a dict of redis.Redis keyword "
                                  f"arguments, not {raw['CONNECTION_OPTIONS']!r}", ""))
     return problems
+
+
+def _periodic_problems(raw: dict[str, Any]) -> list[str]:
+    from .periodic import problems
+
+    return problems(raw.get("PERIODIC"))
 
 
 def _not_booleans(raw: dict[str, Any]) -> list[tuple[str, str, str]]:

@@ -2,6 +2,7 @@
 
 from .config import KueConfig
 from .errors import (
+    Cancelled,
     CorruptJob,
     InvalidJob,
     InvalidPriority,
@@ -15,12 +16,15 @@ from .errors import (
 from .handlers import HandlerSpec
 from .job import Job
 from .options import JobOptions
+from .periodic import Schedule, Scheduler
 from .queue import Queue
+from .ratelimit import RateLimit
 from .states import PRIORITIES, STATES, Priority, State
 from .worker import Worker
 
 __all__ = [
-    "CorruptJob", "HandlerSpec", "InvalidJob", "InvalidPriority", "InvalidState", "Job", "JobFailed",
+    "Cancelled", "CorruptJob", "RateLimit", "Schedule", "Scheduler",
+    "HandlerSpec", "InvalidJob", "InvalidPriority", "InvalidState", "Job", "JobFailed",
     "JobNotFound", "JobOptions", "KueConfig", "KueError", "LeaseLost", "PRIORITIES",
     "PayloadTooLarge", "Priority", "Queue", "STATES", "State", "Worker",
 ]

@@ -44,5 +44,12 @@ class LeaseLost(KueError):
     """
 
 
+class Cancelled(LeaseLost):
+    """The job was cancelled while running (``job.cancel()``): raised from ``job.log()`` /
+    ``job.progress()`` in its handler so it stops; the job ends failed with error "cancelled".
+
+    A subclass of LeaseLost: a handler cleaning up on a lost job cleans up here too."""
+
+
 class JobFailed(KueError):
     """``job.wait()`` on a job that failed: carries the job's error message."""

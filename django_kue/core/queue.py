@@ -11,7 +11,7 @@ from typing import Any, Iterable, Sequence
 
 import redis
 
-from . import clock, codec, search
+from . import cancel, clock, codec, extras, search
 from .config import KueConfig
 from .errors import CorruptJob, InvalidJob, JobNotFound
 from .job import Job
@@ -75,12 +75,14 @@ class Queue:
         if self.test_mode is not None and self.test_mode.record(jobs):
             return
         encoded = [self._encode(job) for job in jobs]  # everything validated before any write
+        extra = extras.section(jobs)  # unique keys, dependencies, periodic ticks (extras.py)
         now = clock.now_ms()
         for start in range(0, len(jobs), 1000):
             chunk = encoded[start:start + 1000]
             args: list[Any] = [now, len(chunk)]
             for values in chunk:
                 args.extend(values)
+            args += extra[start:start + 1000]
             ids = self.scripts("save", *args)
             for job, job_id in zip(jobs[start:start + 1000], ids):
                 self._mark_saved(job, int(job_id), now)
@@ -97,6 +99,8 @@ class Queue:
 
     @staticmethod
     def _mark_saved(job: Job, job_id: int, now: int) -> None:
+        if job_id <= 0:  # not created: a unique job's twin, or a periodic tick taken
+            return extras.not_created(job, job_id)
         job.id = job_id
         job.state = "delayed" if job.delay > 0 else "inactive"
         job.created_at = job.updated_at = now
@@ -227,6 +231,10 @@ class Queue:
         state = parse_state(state).value
         self.scripts("set_state", parse_id(job_id), state, clock.now_ms())
         return state
+
+    def cancel(self, job_id: Any) -> str:
+        """Cancel a job (cancel.py); returns its state before ("active": asked to stop)."""
+        return cancel.cancel(self, parse_id(job_id))
 
     def set_priority(self, job_id: Any, priority: int | str) -> None:
         """A Kue priority name or an integer; a queued job moves to its new place at once."""

@@ -15,12 +15,13 @@ import redis
 
 from . import events, retention
 from .config import KueConfig
-from .errors import InvalidState, JobNotFound, KueError
+from .errors import Cancelled, InvalidJob, InvalidState, JobNotFound, KueError
 from .keys import Keys
 
 NAMES = (
     "save", "update", "claim", "complete", "fail", "recover", "heartbeat", "promote",
     "remove", "set_state", "set_priority", "progress", "log", "mirror_lock",
+    "cancel",
 )
 NAMES += ("clean",)  # retention: manage.py kueclean (core/retention.py)
 WAKE_CAP = 32  # doorbell tokens kept per type; enough to wake every idle worker of a burst
@@ -28,6 +29,8 @@ WAKE_CAP = 32  # doorbell tokens kept per type; enough to wake every idle worker
 ERRORS: dict[str, type[KueError]] = {
     "NOTFOUND": JobNotFound,
     "BADSTATE": InvalidState,
+    "BADJOB": InvalidJob,
+    "CANCELLED": Cancelled,
 }
 
 

@@ -184,7 +184,7 @@ class Worker:
         with self._claiming:
             for type_, count in wants.items():
                 if type_ not in self._paused:  # paused since _wants() looked
-                    pairs += [type_, count]
+                    pairs += [type_, self.handlers[type_].claim_arg(count)]
             reply = self.queue.scripts("claim", clock.now_ms(), self.id, config.lease,
                                        config.promote_limit, *pairs)
             for flat in reply[2:]:
