@@ -14,6 +14,7 @@ from django.utils.module_loading import import_string
 
 from . import topology
 from .core.config import KueConfig, validate_url
+from .core.retention import DEFAULT_KEEP, keep_problem
 
 MiB = 1024 * 1024
 
@@ -41,6 +42,9 @@ DEFAULTS: dict[str, Any] = {
     "MIRROR": True,  # runkueworker also keeps the admin's job mirror table in sync
     "EVENT_STREAM_MAXLEN": 100_000,  # events kept in the Redis stream (approximate)
     "MAX_PAYLOAD": MiB,  # bytes of JSON data per job
+    # finished jobs kept, per state: the newest "count", finished at most "age" ms ago (None:
+    # no limit; KEEP = None keeps everything, as Kue did). See core/retention.py, kueclean.
+    "KEEP": DEFAULT_KEEP,
     "LEASE": 15_000,  # ms a worker holds a job between heartbeats before it is recovered
     "PROMOTE_LIMIT": 1000,  # delayed jobs promoted per round trip
     "CLAIM_BATCH": 50,  # jobs a worker claims per round trip, per type, at most
@@ -56,6 +60,8 @@ DEFAULTS: dict[str, Any] = {
     "API_MAX_BODY": MiB,  # bytes of request body the API reads at most (413 beyond)
     "API_MAX_BULK": 1000,  # jobs per POST /job array at most (413 beyond)
     "API_REGISTERED_TYPES_ONLY": False,  # POST /job refuses types without a @kue_job handler
+    # periodic jobs: name -> {"type", "cron" or "every" (ms), "data", "options"} (periodic.py)
+    "PERIODIC": {},
 }
 IMPORT_STRINGS = frozenset({"CLIENT_FACTORY"})
 BOOLEANS = ("SEARCH", "EVENTS", "JOB_EVENTS", "LISTEN", "MIRROR")
@@ -109,6 +115,9 @@ def validate() -> list[tuple[str, str, str]]:
     problems += _not_booleans(raw)
     problems += _connection_problems(raw)
     problems += _api_problems(raw)
+    problems += [("E002", p, "Example: {'complete': {'count': 1000, 'age': 86400000}}")
+                 for p in [keep_problem(raw.get("KEEP"))] if p]
+    problems += [("E002", text, "See README, Periodic jobs.") for text in _periodic_problems(raw)]
     problems += topology.problems(raw)
     timeout = raw.get("SHUTDOWN_TIMEOUT", 0)
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 0):
@@ -143,6 +152,12 @@ def _connection_problems(raw: dict[str, Any]) -> list[tuple[str, str, str]]:
         problems.append(("E002", "KUE['CONNECTION_OPTIONS'] must be a dict of redis.Redis keyword "
                                  f"arguments, not {raw['CONNECTION_OPTIONS']!r}", ""))
     return problems
+
+
+def _periodic_problems(raw: dict[str, Any]) -> list[str]:
+    from .periodic import problems
+
+    return problems(raw.get("PERIODIC"))
 
 
 def _not_booleans(raw: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -194,6 +209,7 @@ def to_core_config() -> KueConfig:
         events=s.EVENTS, job_events=s.JOB_EVENTS, event_stream_maxlen=s.EVENT_STREAM_MAXLEN, max_payload=s.MAX_PAYLOAD,
         lease=s.LEASE, promote_limit=s.PROMOTE_LIMIT, claim_batch=s.CLAIM_BATCH,
         progress_interval=s.PROGRESS_INTERVAL,
+        keep=s.KEEP,
     )
 
 

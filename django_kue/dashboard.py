@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from .connection import get_queue
-from .core import clock
+from .core import clock, extras
 from .core.errors import KueError
 from .core.queue import parse_id
 from .core.states import PRIORITIES, STATES, parse_priority, parse_state, priority_name
@@ -133,11 +133,12 @@ class Dashboard:
         except KueError as exc:
             return JsonResponse({"error": str(exc)}, status=404 if "exist" in str(exc) else 400)
         row = {**job_row(job), "data": job.data, "result": job.result, "stack": job.stack,
-               "backoff": job.to_dict()["backoff"], "remove_on_complete": job.remove_on_complete}
+               "backoff": job.to_dict()["backoff"], "remove_on_complete": job.remove_on_complete,
+               **extras.as_dict(job)}
         return JsonResponse({"job": row, "log": queue.log_lines(job.id)})
 
     def action(self, request: HttpRequest) -> JsonResponse:
-        """retry / remove / priority on one or many jobs; Redis first, the mirror follows."""
+        """retry / remove / cancel / priority on one or many jobs; Redis first, the mirror follows."""
         if request.method != "POST":
             return JsonResponse({"error": "POST only"}, status=405)
         self._check(request, change=True)
@@ -158,6 +159,8 @@ def _act(queue: Any, action: str, ids: list[int], priority: Any) -> dict[str, An
                 queue.set_state(job_id, "inactive")
             elif action == "remove":
                 queue.remove(job_id)
+            elif action == "cancel":
+                queue.cancel(job_id)
             elif action == "priority":
                 queue.set_priority(job_id, parse_priority(priority))
             else:

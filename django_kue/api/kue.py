@@ -78,6 +78,15 @@ class KueViewSet(PinnedMixin, viewsets.ViewSet):
         get_queue().set_state(number, state)
         return Response({"message": "updated state"})
 
+    def cancel(self, request: Request, job_id: str) -> Response:
+        """POST /job/:id/cancel (beyond Kue): a queued job ends cancelled now; a running one
+        is asked to stop (core/cancel.py). 404 unknown, 400 complete or failed already."""
+        number = parse_id(job_id)
+        before = get_queue().cancel(number)
+        if before == "active":
+            return Response({"message": f"job {number} asked to stop", "state": "active"})
+        return Response({"message": f"job {number} cancelled", "state": "failed"})
+
     def set_priority(self, request: Request, job_id: str, priority: str) -> Response:
         number, value = parse_id(job_id), parse_priority(priority)
         get_queue().set_priority(number, value)

@@ -166,6 +166,15 @@ class JobViewSet(RestView, viewsets.ViewSet):
         queue.set_state(job.id, "inactive")
         return Response(JobSerializer(queue.get_job(job.id)).data)
 
+    @document(request=None, responses=JobSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        """Cancel: a queued job ends failed with error "cancelled"; a running one is asked to
+        stop (its handler sees job.cancelled). A complete or failed job is refused (400)."""
+        queue = get_queue()
+        queue.cancel(pk)
+        return Response(JobSerializer(queue.get_job(pk)).data)
+
     @document(request=PrioritySerializer, responses=JobSerializer)
     @action(detail=True, methods=["post"])
     def priority(self, request: Request, pk: str) -> Response:

@@ -14,7 +14,7 @@ from typing import Any
 from rest_framework import serializers
 
 from ..conf import kue_settings
-from ..core import codec
+from ..core import codec, extras
 from ..core.errors import InvalidJob
 from ..core.job import Job
 from ..core.queue import Queue
@@ -26,6 +26,10 @@ KUE_OPTIONS = {
     "attempts": "attempts", "priority": "priority", "delay": "delay", "ttl": "ttl",
     "backoff": "backoff", "searchKeys": "search_keys", "search_keys": "search_keys",
     "removeOnComplete": "remove_on_complete", "remove_on_complete": "remove_on_complete",
+    # beyond Kue: unique jobs and dependencies
+    "uniqueKey": "unique_key", "unique_key": "unique_key",
+    "dependsOn": "depends_on", "depends_on": "depends_on",
+    "onDependencyFailure": "on_dependency_failure", "on_dependency_failure": "on_dependency_failure",
 }
 
 
@@ -61,7 +65,11 @@ def kue_job(job: Job, *, string_id: bool = False) -> dict[str, Any]:
     if job.ttl:
         out["ttl"] = str(job.ttl)
     out["attempts"] = kue_attempts(job)
+    out.update({k: v for k, v in job_extras(job).items() if v})
     return out
+
+
+job_extras = extras.as_dict  # beyond Kue: unique key, parent/child ids, cancelled, periodic
 
 
 def kue_stats(counts: dict[str, int], work_time: int | None) -> dict[str, Any]:
@@ -96,7 +104,8 @@ def _option_names(options: dict[str, Any]) -> dict[str, Any]:
         name = KUE_OPTIONS.get(key)
         if name is None:
             raise InvalidJob(f"unknown option {key!r}; Kue's options are attempts, priority, "
-                             f"delay, ttl, backoff, searchKeys, removeOnComplete")
+                             f"delay, ttl, backoff, searchKeys, removeOnComplete (and uniqueKey, "
+                             f"dependsOn, onDependencyFailure)")
         if name in named:
             raise InvalidJob(f"option {name!r} given twice")
         if value is not None:
@@ -151,9 +160,18 @@ class JobSerializer(serializers.Serializer):
     started_at = serializers.IntegerField(allow_null=True, help_text="epoch ms")
     failed_at = serializers.IntegerField(allow_null=True, help_text="epoch ms")
     duration = serializers.IntegerField(allow_null=True, help_text="ms")
+    unique_key = serializers.CharField(allow_null=True)
+    dependencies = serializers.ListField(child=serializers.IntegerField(),
+                                         help_text="ids of the jobs this one waits for")
+    dependents = serializers.ListField(child=serializers.IntegerField(),
+                                       help_text="ids of the jobs waiting for this one")
+    waiting = serializers.IntegerField(help_text="dependencies not complete yet")
+    cancelled = serializers.BooleanField()
+    periodic = serializers.CharField(allow_null=True, help_text="the schedule that enqueued it")
 
     def to_representation(self, job: Job) -> dict[str, Any]:
-        raw = {**job.to_dict(), "progress": job.progress(), "attempts": kue_attempts(job)}
+        raw = {**job.to_dict(), "progress": job.progress(), "attempts": kue_attempts(job),
+               **job_extras(job)}
         return {name: raw.get(name) for name in self.fields}
 
 
@@ -171,6 +189,9 @@ class JobCreateSerializer(serializers.Serializer):
                                     'ms} or {"type": "exponential"}')
     search_keys = serializers.ListField(child=serializers.CharField(), required=False)
     remove_on_complete = serializers.BooleanField(required=False)
+    unique_key = serializers.CharField(required=False, max_length=1000)
+    depends_on = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
+    on_dependency_failure = serializers.ChoiceField(["fail", "cancel"], required=False)
 
     def to_job(self, queue: Queue) -> Job:
         values = dict(self.validated_data)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.urls import include, path, re_path
 
-from . import kue, rest
+from . import kue, periodic, rest
 
 SEG = r"[^/]+"
 SPAN = r"[^/]*\.\.[^/]*"
@@ -22,10 +22,12 @@ urlpatterns = [
     re_path(r"^stats/?$", job({"get": "stats"}), name="kue-stats"),
     re_path(r"^job/search/?$", job({"get": "search"}), name="kue-search"),
     re_path(r"^job/types/?$", job({"get": "types"}), name="kue-types"),
+    re_path(r"^periodic/?$", periodic.PeriodicView.as_view(), name="kue-periodic"),
     re_path(r"^job/?$", job({"post": "create"}), name="kue-create"),
     re_path(rf"^job/(?P<job_id>{SEG})/?$", job({"get": "retrieve", "delete": "destroy"}),
             name="kue-job"),
     re_path(rf"^job/(?P<job_id>{SEG})/log/?$", job({"get": "log"}), name="kue-log"),
+    re_path(rf"^job/(?P<job_id>{SEG})/cancel/?$", job({"post": "cancel"}), name="kue-cancel"),
     re_path(rf"^job/(?P<job_id>{SEG})/state/(?P<state>{SEG})/?$", job({"put": "set_state"}),
             name="kue-state"),
     re_path(rf"^job/(?P<job_id>{SEG})/priority/(?P<priority>{SEG})/?$",

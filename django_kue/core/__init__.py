@@ -2,6 +2,8 @@
 
 from .config import KueConfig
 from .errors import (
+    Cancelled,
+    CorruptJob,
     InvalidJob,
     InvalidPriority,
     InvalidState,
@@ -14,11 +16,14 @@ from .errors import (
 from .handlers import HandlerSpec
 from .job import Job
 from .options import JobOptions
+from .periodic import Schedule, Scheduler
 from .queue import Queue
+from .ratelimit import RateLimit
 from .states import PRIORITIES, STATES, Priority, State
 from .worker import Worker
 
 __all__ = [
+    "Cancelled", "CorruptJob", "RateLimit", "Schedule", "Scheduler",
     "HandlerSpec", "InvalidJob", "InvalidPriority", "InvalidState", "Job", "JobFailed",
     "JobNotFound", "JobOptions", "KueConfig", "KueError", "LeaseLost", "PRIORITIES",
     "PayloadTooLarge", "Priority", "Queue", "STATES", "State", "Worker",

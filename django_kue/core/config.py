@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import socket
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 from urllib.parse import urlparse
 
 import redis
+
+from .retention import DEFAULT_KEEP
 
 MiB = 1024 * 1024
 
@@ -47,6 +49,7 @@ class KueConfig:
     events: bool = True  # write job events to the Redis stream (signals, mirror, job.wait)
     job_events: bool = True  # per-job listeners, job.on(...) (Kue's jobEvents)
     event_stream_maxlen: int = 100_000  # approximate cap of the event stream
+    keep: Mapping[str, Any] | None = dataclasses.field(default_factory=lambda: dict(DEFAULT_KEEP))
     max_payload: int = MiB  # bytes of JSON per job's data
     # the worker
     lease: int = 15_000  # ms a claimed job is held without a heartbeat before recovery

@@ -31,12 +31,24 @@ class JobNotFound(KueError, LookupError):
         super().__init__(f'job "{job_id}" doesnt exist')
 
 
+class CorruptJob(KueError):
+    """A job's hash in Redis cannot be read back (edited by hand, or written by something
+    else): the worker fails the attempt with this message instead of dying on it."""
+
+
 class LeaseLost(KueError):
     """The worker no longer holds the job: its lease expired, or the job was moved or removed.
 
     Raised from ``job.log()`` / ``job.progress()`` inside a handler so that a job another
     worker has taken over stops at its next call; a late completion is refused quietly.
     """
+
+
+class Cancelled(LeaseLost):
+    """The job was cancelled while running (``job.cancel()``): raised from ``job.log()`` /
+    ``job.progress()`` in its handler so it stops; the job ends failed with error "cancelled".
+
+    A subclass of LeaseLost: a handler cleaning up on a lost job cleans up here too."""
 
 
 class JobFailed(KueError):

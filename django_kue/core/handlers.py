@@ -12,6 +12,7 @@ from typing import Any, Callable
 from . import clock, codec
 from .errors import InvalidJob, LeaseLost
 from .job import Job
+from .ratelimit import RateLimit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,6 +23,7 @@ class HandlerSpec:
     fn: Callable[..., Any]
     concurrency: int = 1
     backoff: Callable[[int, int], float] | None = None  # a custom backoff (ms)
+    rate_limit: RateLimit | None = None  # jobs per window across all workers (ratelimit.py)
 
     def __post_init__(self) -> None:
         if not callable(self.fn):
@@ -29,6 +31,10 @@ class HandlerSpec:
         if isinstance(self.concurrency, bool) or not isinstance(self.concurrency, int) \
                 or not 1 <= self.concurrency <= 10_000:
             raise InvalidJob(f"concurrency of {self.type!r} must be 1..10000, not {self.concurrency!r}")
+
+    def claim_arg(self, want: int) -> int | str:
+        """The count claim.lua gets for this type (with the rate limit, when there is one)."""
+        return want if self.rate_limit is None else self.rate_limit.claim_arg(want)
 
     @property
     def takes_ctx(self) -> bool:

@@ -6,8 +6,8 @@ import json
 import re
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
-from . import clock, codec
-from .errors import InvalidJob, JobFailed, LeaseLost
+from . import cancel, clock, codec, extras
+from .errors import CorruptJob, InvalidJob, JobFailed, LeaseLost
 from .options import JobOptions
 from .states import State, parse_priority, parse_state
 
@@ -106,6 +106,8 @@ class Job:
         self._last_progress_write = 0.0
         self._pending_progress: tuple[int, Any] | None = None
         self._listeners: dict[str, list[Callable[..., Any]]] = {}  # job.on(), until saved
+        self.dependents: list[int] = []  # ids of jobs waiting for this one (dependencies.py)
+        self.duplicate = False  # save() returned the live job holding its unique_key instead
 
     # Kue's option accessors, readable as attributes
     priority = property(lambda self: self.options.priority)
@@ -115,6 +117,8 @@ class Job:
     ttl = property(lambda self: self.options.ttl)
     remove_on_complete = property(lambda self: self.options.remove_on_complete)
     search_keys = property(lambda self: self.options.search_keys)
+    unique_key = property(lambda self: self.options.unique_key)
+    dependencies = property(lambda self: list(self.options.depends_on))
 
     @property
     def attempts_remaining(self) -> int:
@@ -131,6 +135,15 @@ class Job:
     # -- loading --------------------------------------------------------------------------
     @classmethod
     def from_hash(cls, queue: Queue | None, job_id: Any, fields: dict[Any, Any]) -> Job:
+        """A job from its Redis hash; :class:`CorruptJob` when a field cannot be decoded
+        (data that is not a JSON object, a priority that is not a number ...)."""
+        try:
+            return cls._decode(queue, job_id, fields)
+        except (ValueError, TypeError) as exc:  # JSONDecodeError, InvalidJob, int("x") ...
+            raise CorruptJob(f"job {job_id} cannot be read from Redis (corrupted?): {exc}") from None
+
+    @classmethod
+    def _decode(cls, queue: Queue | None, job_id: Any, fields: dict[Any, Any]) -> Job:
         f = {codec.text(k): codec.text(v) for k, v in fields.items()}
         backoff = f.get("backoff")
         options = JobOptions(
@@ -155,6 +168,7 @@ class Job:
             setattr(job, name, int(f[name]) if f.get(name) else None)
         job._token = ""
         job._raw_token = f.get("token") or ""
+        extras.loaded(job, f)
         return job
 
     def to_dict(self) -> dict[str, Any]:
@@ -239,6 +253,18 @@ class Job:
 
     def remove(self) -> None:
         self._bound().remove(self._saved_id())
+
+    def cancel(self) -> Job:
+        """Cancel it (cancel.py): a queued job ends now, a running one is asked to stop."""
+        self.state = self._bound().cancel(self._saved_id())
+        if self.state != "active":
+            self.state = "failed"
+        return self
+
+    @property
+    def cancelled(self) -> bool:
+        """True once the job was cancelled; a handler checks it to stop early (read live)."""
+        return self.id is not None and cancel.is_cancelled(self._bound(), self.id)
 
     def set_state(self, state: str | State) -> Job:
         self.state = self._bound().set_state(self._saved_id(), parse_state(state).value)

@@ -28,6 +28,9 @@ TEMPLATES: dict[str, str] = {
     "search_word": "search:word:{word}",  # set: job ids whose search keys hold the word
     "search_object": "search:object:{id}",  # set: the words indexed for a job
     "mirror_lock": "mirror:lock",  # string: token of the one process syncing the Django mirror
+    "unique": "unique:{type}",  # hash: unique_key -> id of the live job holding it (unique.py)
+    "periodic": "periodic:{name}",  # string: last tick (ms) of a schedule (periodic.py)
+    "rate": "rate:{type}:{window}",  # string: jobs of a type started in a window (ratelimit.py)
 }
 
 _FIELD = re.compile(r"\{(\w+)\}")
@@ -73,6 +76,9 @@ class Keys:
     search_word: Callable[[str], str]
     second: Callable[[int], str]
     search_object: Callable[[object], str]
+    unique: Callable[[str], str]
+    periodic: Callable[[str], str]
+    rate: Callable[[str, int], str]
 
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix

@@ -10,12 +10,13 @@ import dataclasses
 import datetime as dt
 from typing import Any, Callable, Mapping
 
-from . import clock, codec
+from . import clock, codec, dependencies, unique
 from .errors import InvalidJob
 from .states import parse_priority
 
 OPTION_NAMES = frozenset(
-    {"priority", "attempts", "backoff", "delay", "ttl", "remove_on_complete", "search_keys"}
+    {"priority", "attempts", "backoff", "delay", "ttl", "remove_on_complete", "search_keys",
+     "unique_key", "depends_on", "on_dependency_failure"}
 )
 BACKOFF_TYPES = ("fixed", "exponential")
 MAX_MS = 10 * 365 * 24 * 3600 * 1000  # ten years: anything beyond is a unit mistake
@@ -31,6 +32,9 @@ class JobOptions:
     ttl: int = 0
     remove_on_complete: bool = False
     search_keys: tuple[str, ...] | None = None
+    unique_key: Any = None  # a string, or a callable of the data (unique.py)
+    depends_on: tuple[int, ...] = ()  # job ids this job waits for (dependencies.py)
+    on_dependency_failure: str = "fail"  # or "cancel"
 
     def merged(self, **overrides: Any) -> JobOptions:
         return dataclasses.replace(self, **normalize(overrides))
@@ -135,4 +139,7 @@ _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "ttl": lambda v: milliseconds(v, "ttl"),
     "remove_on_complete": _bool,
     "search_keys": _search_keys,
+    "unique_key": unique.validate,
+    "depends_on": dependencies.validate,
+    "on_dependency_failure": dependencies.validate_policy,
 }

@@ -6,18 +6,21 @@ states or in none. A Queue holds a client and a config and reads no global state
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Iterable, Sequence
 
 import redis
 
-from . import clock, codec, search
+from . import cancel, clock, codec, extras, search
 from .config import KueConfig
-from .errors import InvalidJob, JobNotFound
+from .errors import CorruptJob, InvalidJob, JobNotFound
 from .job import Job
 from .keys import Keys
 from .options import JobOptions, normalize
 from .scripts import Scripts
 from .states import STATES, parse_priority, parse_state
+
+logger = logging.getLogger("django_kue.queue")
 
 ORDERS = ("asc", "desc")
 MAX_RANGE = 10_000  # jobs per range read: a page, not a dump
@@ -72,12 +75,14 @@ class Queue:
         if self.test_mode is not None and self.test_mode.record(jobs):
             return
         encoded = [self._encode(job) for job in jobs]  # everything validated before any write
+        extra = extras.section(jobs)  # unique keys, dependencies, periodic ticks (extras.py)
         now = clock.now_ms()
         for start in range(0, len(jobs), 1000):
             chunk = encoded[start:start + 1000]
             args: list[Any] = [now, len(chunk)]
             for values in chunk:
                 args.extend(values)
+            args += extra[start:start + 1000]
             ids = self.scripts("save", *args)
             for job, job_id in zip(jobs[start:start + 1000], ids):
                 self._mark_saved(job, int(job_id), now)
@@ -94,6 +99,8 @@ class Queue:
 
     @staticmethod
     def _mark_saved(job: Job, job_id: int, now: int) -> None:
+        if job_id <= 0:  # not created: a unique job's twin, or a periodic tick taken
+            return extras.not_created(job, job_id)
         job.id = job_id
         job.state = "delayed" if job.delay > 0 else "inactive"
         job.created_at = job.updated_at = now
@@ -112,11 +119,21 @@ class Queue:
         return Job.from_hash(self, number, fields)
 
     def get_jobs(self, ids: Sequence[int]) -> list[Job]:
-        """Jobs by id in one round trip; ids that vanished meanwhile are skipped."""
+        """Jobs by id in one round trip; ids that vanished meanwhile are skipped, and so are
+        jobs whose hash cannot be read (logged): one corrupted job must not break a page of
+        the dashboard or the mirror's sync."""
         pipe = self.client.pipeline(transaction=False)
         for job_id in ids:
             pipe.hgetall(self.keys.job(job_id))
-        return [Job.from_hash(self, i, f) for i, f in zip(ids, pipe.execute()) if f]
+        jobs = []
+        for job_id, fields in zip(ids, pipe.execute()):
+            if not fields:
+                continue
+            try:
+                jobs.append(Job.from_hash(self, job_id, fields))
+            except CorruptJob as exc:
+                logger.warning("%s; skipped", exc)
+        return jobs
 
     def log_lines(self, job_id: Any) -> list[str]:
         return [codec.text(line) for line in self.client.lrange(self.keys.log(parse_id(job_id)), 0, -1)]
@@ -215,6 +232,10 @@ class Queue:
         self.scripts("set_state", parse_id(job_id), state, clock.now_ms())
         return state
 
+    def cancel(self, job_id: Any) -> str:
+        """Cancel a job (cancel.py); returns its state before ("active": asked to stop)."""
+        return cancel.cancel(self, parse_id(job_id))
+
     def set_priority(self, job_id: Any, priority: int | str) -> None:
         """A Kue priority name or an integer; a queued job moves to its new place at once."""
         self.scripts("set_priority", parse_id(job_id), parse_priority(priority), clock.now_ms())
@@ -224,6 +245,14 @@ class Queue:
 
     def write_progress(self, job_id: int, token: str, percent: int, data: str) -> bool:
         return bool(self.scripts("progress", job_id, token, percent, data, clock.now_ms()))
+
+    def clean(self, state: str, *, count: int | None = None, age: int | None = None,
+              type: str | None = None) -> int:
+        """Remove complete or failed jobs beyond the newest ``count`` and older than ``age``
+        ms (``kueclean``); as they go, each sends Kue's ``remove`` event."""
+        from .retention import clean
+
+        return clean(self, state, count=count, age=age, type=type)
 
     def promote(self, limit: int | None = None) -> int:
         """Promote due delayed jobs now; returns how many (workers do this on their own)."""

@@ -13,21 +13,25 @@ from typing import Any
 
 import redis
 
-from . import events
+from . import events, retention
 from .config import KueConfig
-from .errors import InvalidState, JobNotFound, KueError
+from .errors import Cancelled, InvalidJob, InvalidState, JobNotFound, KueError
 from .keys import Keys
 from .redis_client import moved_on, topology_error
 
 NAMES = (
     "save", "update", "claim", "complete", "fail", "recover", "heartbeat", "promote",
     "remove", "set_state", "set_priority", "progress", "log", "mirror_lock",
+    "cancel",
 )
+NAMES += ("clean",)  # retention: manage.py kueclean (core/retention.py)
 WAKE_CAP = 32  # doorbell tokens kept per type; enough to wake every idle worker of a burst
 
 ERRORS: dict[str, type[KueError]] = {
     "NOTFOUND": JobNotFound,
     "BADSTATE": InvalidState,
+    "BADJOB": InvalidJob,
+    "CANCELLED": Cancelled,
 }
 
 
@@ -48,6 +52,7 @@ def compile_script(name: str, config: KueConfig) -> str:
         f"local EVENTS = {'true' if config.events else 'false'}\n"
         f"local STREAM_MAXLEN = {int(config.event_stream_maxlen)}\n"
         f"local WAKE_CAP = {WAKE_CAP}\n"
+        + retention.lua_constant(config.keep) +
         # every call starts with two hidden arguments (see Scripts.__call__)
         "local ORIGIN = table.remove(ARGV, 1)\n"
         "local COLLECT = table.remove(ARGV, 1) == '1'\n"

@@ -21,6 +21,7 @@ from .config import worker_identity
 from .context import HandlerContext
 from .doorbell import Doorbell
 from .handlers import HandlerSpec, Outcome, Running, Slots, execute
+from .intake import claimed_job
 from .job import Job
 from .queue import Queue
 
@@ -183,7 +184,7 @@ class Worker:
         with self._claiming:
             for type_, count in wants.items():
                 if type_ not in self._paused:  # paused since _wants() looked
-                    pairs += [type_, count]
+                    pairs += [type_, self.handlers[type_].claim_arg(count)]
             reply = self.queue.scripts("claim", clock.now_ms(), self.id, config.lease,
                                        config.promote_limit, *pairs)
             for flat in reply[2:]:
@@ -191,9 +192,9 @@ class Worker:
         return int(reply[0]), len(reply) - 2
 
     def _dispatch(self, flat: list[Any]) -> None:
-        fields = dict(zip(flat[1::2], flat[2::2]))
-        job = Job.from_hash(self.queue, int(flat[0]), fields)
-        job._token = job._raw_token
+        job = claimed_job(self.queue, flat, self.handlers)  # None: unreadable, failed already
+        if job is None:
+            return
         spec = self.handlers[job.type]
         started = clock.monotonic_ms()
         running = Running(job, spec, started, started + job.ttl if job.ttl else None)

@@ -6,7 +6,8 @@
 -- ARGV[2]  worker id (stored as workerId)
 -- ARGV[3]  lease (ms)
 -- ARGV[4]  promotion limit (jobs per call)
--- ARGV[5..] pairs: type, how many to claim at most
+-- ARGV[5..] pairs: type, how many to claim at most ("want:limit:window" for a rate-limited
+--          type: includes/ratelimit.lua; its next due time then includes the window's end)
 -- Returns  {next_due_ms or -1, jobs promoted, {id, field, value, ...} per claimed job...}
 -- Events   promotion + enqueue (promoted jobs), start (claimed jobs)
 
@@ -14,9 +15,10 @@ local now, worker, lease = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local promoted = promote(now, tonumber(ARGV[4]))
 local out = {0, promoted}
 for a = 5, #ARGV, 2 do
-  local jtype, want = ARGV[a], tonumber(ARGV[a + 1])
+  local jtype, want = ARGV[a], tonumber(ARGV[a + 1]) or rate_allowance(ARGV[a + 1], ARGV[a], now)
   if want > 0 then
     local popped = redis.call('ZPOPMIN', K.type_state(jtype, 'inactive'), want)
+    rate_spend(jtype, #popped / 2)
     for p = 1, #popped, 2 do
       local member = popped[p]
       local id = idof(member)
@@ -38,5 +40,5 @@ for a = 5, #ARGV, 2 do
     end
   end
 end
-out[1] = next_due()
+out[1] = rate_due(next_due())
 return out

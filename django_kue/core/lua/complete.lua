@@ -5,6 +5,8 @@
 -- ARGV[2..] groups of 4: id, token, duration (ms), result (JSON, or '' for none)
 -- Returns  per job: 1 completed, 0 refused (the caller no longer holds it)
 -- Events   complete (result), then remove when removeOnComplete (Kue sent them the other way)
+--          or when KUE["KEEP"] removes old complete jobs;
+--          failed ("cancelled") for a job cancelled while it ran (includes/settle.lua)
 
 local now = tonumber(ARGV[1])
 local out = {}
@@ -12,9 +14,13 @@ local completed = 0
 for a = 2, #ARGV, 4 do
   local id, token, duration, result = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
   local jk = K.job(id)
-  local f = redis.call('HMGET', jk, 'state', 'token', 'type', 'removeOnComplete')
+  local f = redis.call('HMGET', jk, 'state', 'token', 'type', 'removeOnComplete', 'cancelled',
+    'unique_key', 'dependents')
   if f[1] ~= 'active' or f[2] ~= token then
     out[#out + 1] = 0
+  elseif f[5] then  -- cancelled while running: its handler stopped, it did not complete
+    cancel_ended(id, f[3], 'active', now)
+    out[#out + 1] = 1
   else
     local member, jtype = zid(id), f[3]
     leave(member, jtype, 'active')
@@ -25,6 +31,7 @@ for a = 2, #ARGV, 4 do
     if result ~= '' then redis.call('HSET', jk, 'result', result) end
     redis.call('INCRBY', K.work_time(), duration)
     emit('complete', id, jtype, '[' .. (result ~= '' and result or 'null') .. ']')
+    if f[6] or f[7] then settled(id, jtype, 'complete', now) end  -- unique key, dependents
     if f[4] then
       erase(id, member, jtype, nil)
       emit('remove', id, jtype, cjson.encode({jtype}))
@@ -36,4 +43,5 @@ for a = 2, #ARGV, 4 do
   end
 end
 if completed > 0 then count_second(now, 'complete', completed) end
+retain('complete', now, completed)
 return out

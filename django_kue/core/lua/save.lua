@@ -5,13 +5,21 @@
 -- ARGV[2]  number of jobs n; then 10 values per job:
 --          type, data (JSON), priority, max_attempts, delay (ms), ttl (ms), backoff (JSON or ''),
 --          remove_on_complete ('1' or ''), search_keys (JSON or ''), search words (space-separated)
--- Returns  the new ids, in order.
+--          then, only when some job has extras, one JSON object (or '') per job: unique key,
+--          dependencies, periodic tick (includes/save_extras.lua)
+-- Returns  the new ids, in order; for a job not created, -id of the live job holding its
+--          unique key, or 0 when its periodic tick was taken already
+-- Errors   BADJOB (a dependency does not exist; nothing is written)
 -- Events   enqueue (inactive jobs), delayed (delayed jobs)
 
 local now = tonumber(ARGV[1])
 local n = tonumber(ARGV[2])
 local ids = {}
-for i = 0, n - 1 do
+local extras, bad = save_extras(n)
+if bad then return redis.error_reply(bad) end
+for i = 0, n - 1 do repeat
+  local skipped = extras[i + 1] and save_skipped(extras[i + 1], ARGV[3 + i * 10])
+  if skipped then ids[i + 1] = skipped; break end
   local a = 3 + i * 10
   local jtype, data, priority = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
   local delay, ttl = tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
@@ -32,12 +40,13 @@ for i = 0, n - 1 do
   end
   redis.call('SADD', K.types(), jtype)
   redis.call('ZADD', K.jobs(), tonumber(id), member)
-  if delay > 0 then
+  if save_placed(extras[i + 1], id, member, jtype, now) then  -- waiting for dependencies
+  elseif delay > 0 then
     enter_delayed(id, member, jtype, now + delay, now)
     emit('delayed', id, jtype, '[]')
   else
     enter_inactive(id, member, jtype, priority, now)
   end
   ids[i + 1] = tonumber(id)
-end
+until true end
 return ids

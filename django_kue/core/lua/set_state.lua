@@ -19,6 +19,9 @@ end
 local from, jtype, member = f[1], f[2], zid(id)
 leave(member, jtype, from)
 redis.call('ZREM', K.leases(), member)
+if to == 'inactive' or to == 'delayed' then  -- a retry: no longer cancelled nor waiting (deps.lua)
+  redis.call('HDEL', jk, 'cancelled', 'waiting')
+end
 if to == 'inactive' then
   enter_inactive(id, member, jtype, tonumber(f[3]) or 0, now)
   return from
@@ -27,9 +30,11 @@ elseif to == 'delayed' then
 elseif to == 'complete' then
   redis.call('HSET', jk, 'state', 'complete', 'progress', '100', 'updated_at', int(now))
   enter(member, jtype, 'complete', now)
+  settled(id, jtype, 'complete', now)
 elseif to == 'failed' then
   redis.call('HSET', jk, 'state', 'failed', 'failed_at', int(now), 'updated_at', int(now))
   enter(member, jtype, 'failed', now)
+  settled(id, jtype, 'failed', now)
 else
   return redis.error_reply('BADSTATE unknown state ' .. to)
 end

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import signal
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from django_kue import periodic
 from django_kue.conf import kue_settings
 from django_kue.connection import get_queue
-from django_kue.core.errors import InvalidJob
+from django_kue.core.errors import KueError
+from django_kue.core.periodic import Scheduler
 from django_kue.core.worker import Worker
 from django_kue.mirror import syncing
 from django_kue.registry import handler_specs
@@ -61,18 +64,22 @@ class Command(BaseCommand):
                             help="stop after this many jobs")
         parser.add_argument("--no-mirror", action="store_false", dest="mirror",
                             help="do not sync the admin's job mirror here (see kuemirror)")
+        parser.add_argument("--no-periodic", action="store_false", dest="periodic",
+                            help="do not enqueue periodic jobs here (every worker does by default; "
+                                 "a tick is enqueued once however many run)")
 
     def handle(self, *args, **options) -> None:
         _configure_logging(options["verbosity"])
         try:
             specs = handler_specs(options["types"])
-        except InvalidJob as exc:
+            schedules = periodic.schedules() if options["periodic"] else []
+        except KueError as exc:
             raise CommandError(str(exc)) from None
         if not specs:
             raise CommandError("no @kue_job handlers are registered: define them in an installed "
                                "app's tasks.py or jobs.py")
         if options["concurrency"]:
-            specs = [s.__class__(s.type, s.fn, options["concurrency"], s.backoff) for s in specs]
+            specs = [dataclasses.replace(s, concurrency=options["concurrency"]) for s in specs]
         if options["processes"] > 1:
             sys.exit(run_processes(options["processes"], _child_argv(options)))
         timeout = options["shutdown_timeout"]
@@ -83,6 +90,7 @@ class Command(BaseCommand):
         )
         previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
         worker.install_signal_handlers()
+        scheduler = Scheduler(get_queue(), schedules).start() if schedules else None
         try:
             if options["mirror"] and kue_settings.MIRROR:
                 with syncing():  # one process syncs at a time: a lock in Redis picks it
@@ -90,6 +98,8 @@ class Command(BaseCommand):
             else:
                 worker.run()
         finally:  # call_command() in a test or a script must get its own handlers back
+            if scheduler is not None:
+                scheduler.stop()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 
@@ -105,6 +115,8 @@ def _child_argv(options: dict) -> list[str]:
         argv.append("--burst")
     if not options["mirror"]:
         argv.append("--no-mirror")
+    if not options["periodic"]:
+        argv.append("--no-periodic")
     return argv
 
 

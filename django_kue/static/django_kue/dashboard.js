@@ -279,12 +279,17 @@ function renderDetail(job, log) {
   item("Created", when(job.created_at));
   item("Updated", when(job.updated_at));
   item("Started", job.started_at && when(job.started_at));
-  item("Due", job.state === "delayed" ? when(job.promote_at) : "");
+  item("Due", job.state === "delayed" && !job.waiting ? when(job.promote_at) : "");
   item("Failed", job.failed_at && when(job.failed_at));
   item("Duration", duration(job.duration));
   item("Delay", job.delay ? duration(job.delay) : "");
   item("TTL", job.ttl ? duration(job.ttl) : "");
   item("Worker", job.worker_id);
+  item("Cancelled", job.cancelled ? "yes" : "");
+  item("Unique key", job.unique_key);
+  item("Periodic", job.periodic);
+  item("Waits for", job.dependencies && job.dependencies.length ? `${job.dependencies.map((i) => `#${i}`).join(" ")}${job.waiting ? ` (${job.waiting} to complete)` : ""}` : "");
+  item("Dependents", job.dependents && job.dependents.length ? job.dependents.map((i) => `#${i}`).join(" ") : "");
   const bar = el("div", { class: "kue-bar", role: "progressbar", "aria-valuenow": String(job.progress), id: "kue-detail-progress" });
   const fill = el("span");
   fill.style.width = `${job.progress}%`;
@@ -302,6 +307,7 @@ function detailActions(job) {
   const box = el("div", { class: "kue-actions" });
   const button = (label, handler) => { const b = el("button", { type: "button", class: "button", text: label }); b.addEventListener("click", handler); return b; };
   if (job.state !== "active") box.append(button("Retry", () => act("retry", [job.id], `Retry job ${job.id}?`)));
+  if (["inactive", "delayed", "active"].includes(job.state) && !job.cancelled) box.append(button("Cancel", () => act("cancel", [job.id], job.state === "active" ? `Ask running job ${job.id} to stop?` : `Cancel job ${job.id}?`)));
   box.append(button("Remove", () => act("remove", [job.id], `Remove job ${job.id}? This cannot be undone.`)));
   const select = el("select", { "aria-label": "Priority" }, el("option", { value: "", text: "priority…" }),
     ...Object.keys(config.priorities).map((name) => el("option", { value: name, text: name })));

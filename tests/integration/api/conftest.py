@@ -16,7 +16,14 @@ def fast_passwords(settings):
 
 @pytest.fixture
 def staff(django_user_model):
-    return django_user_model.objects.create_user("staff", password="pw", is_staff=True)
+    """A staff user who may act on jobs (the job model's add, change and delete permissions)."""
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user("staff", password="pw", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(
+        content_type__app_label="django_kue", codename__in=[
+            "add_jobrecord", "change_jobrecord", "delete_jobrecord"]))
+    return user
 
 
 @pytest.fixture

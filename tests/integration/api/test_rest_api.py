@@ -145,6 +145,7 @@ def test_openapi_schema(api, redis_queue):
     assert schema["openapi"].startswith("3.")
     assert set(schema["paths"]) == {"/kue/api/jobs/", "/kue/api/jobs/{id}/",
                                     "/kue/api/jobs/{id}/retry/", "/kue/api/jobs/{id}/priority/",
+                                    "/kue/api/jobs/{id}/cancel/",
                                     "/kue/api/stats/", "/kue/api/types/"}
     listing = schema["paths"]["/kue/api/jobs/"]["get"]
     assert {p["name"] for p in listing["parameters"]} >= {"state", "type", "cursor", "limit"}

@@ -3,19 +3,24 @@
 conftest). Each test's fresh prefix lands on whichever master its hash tag picks, so the run
 spreads over the three masters."""
 
+from tests.integration.core.test_cancel import *  # noqa: F403
 from tests.integration.core.test_claim import *  # noqa: F403
 from tests.integration.core.test_complete import *  # noqa: F403
+from tests.integration.core.test_dependencies import *  # noqa: F403
 from tests.integration.core.test_fail import *  # noqa: F403
 from tests.integration.core.test_heartbeat import *  # noqa: F403
 from tests.integration.core.test_invariants import *  # noqa: F403
+from tests.integration.core.test_periodic import *  # noqa: F403
 from tests.integration.core.test_progress_log import *  # noqa: F403
 from tests.integration.core.test_promote import *  # noqa: F403
+from tests.integration.core.test_ratelimit import *  # noqa: F403
 from tests.integration.core.test_read import *  # noqa: F403
 from tests.integration.core.test_remove import *  # noqa: F403
 from tests.integration.core.test_save import *  # noqa: F403
 from tests.integration.core.test_search import *  # noqa: F403
 from tests.integration.core.test_set_priority import *  # noqa: F403
 from tests.integration.core.test_set_state import *  # noqa: F403
+from tests.integration.core.test_unique import *  # noqa: F403
 from tests.integration.core.test_worker import *  # noqa: F403
 from tests.integration.core.test_worker_control import *  # noqa: F403
 from tests.integration.core.test_worker_timing import *  # noqa: F403

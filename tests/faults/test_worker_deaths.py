@@ -1,5 +1,9 @@
 """No job is lost: real ``runkueworker`` processes killed with SIGKILL, exiting mid-job, or
-frozen past their lease (SIGSTOP) and thawed. Handlers: testproject/testjobs/tasks.py."""
+frozen past their lease (SIGSTOP) and thawed: the zombie cannot complete or fail the job that
+another worker took over (its stale fencing token is refused; the script-level proofs are
+``test_a_stale_token_is_refused_and_changes_nothing`` in tests/integration/core/test_complete.py
+and test_fail.py). Handlers: testproject/testjobs/tasks.py. The same at scale, with thousands of
+jobs and a kill every 2 s: test_worker_crashes.py."""
 
 from __future__ import annotations
 
@@ -10,8 +14,7 @@ import signal
 import pytest
 
 from tests.helpers import wait_until
-
-from .redis_state import events
+from tests.integration.core.redis_state import events
 
 pytestmark = pytest.mark.slow
 
@@ -78,6 +81,25 @@ def test_a_frozen_worker_cannot_finish_the_job_another_took_over(redis_queue, wo
     assert zombie.pid not in pids[takeover:], "the zombie wrote to a job it no longer held"
     assert [e for e, _ in events(redis_queue, job.id)].count("complete") == 1
     assert "lost" in zombie_out, zombie_out  # it noticed: lease lost / finished after losing it
+    _stop(rescuer)
+
+
+def test_a_frozen_worker_cannot_complete_the_job_another_took_over(redis_queue, worker_process):
+    """t.sleep writes nothing while it runs: the zombie's only write is its completion."""
+    job = redis_queue.create("t.sleep", {"seconds": 2}, attempts=3).save()
+    zombie = worker_process("--no-mirror", "--types=t.sleep", lease=LEASE)
+    wait_until(lambda: job.logs(), 15)
+    os.kill(zombie.pid, signal.SIGSTOP)
+    try:
+        rescuer = worker_process("--no-mirror", "--types=t.sleep", lease=LEASE)
+        wait_until(lambda: rescuer.pid in _pids(job), 15, message="the rescuer took the job over")
+    finally:
+        os.kill(zombie.pid, signal.SIGCONT)  # its handler's 2 s have passed: it returns at once
+    wait_until(lambda: job.refresh().state == "complete", 15)
+    assert job.result == {"pid": rescuer.pid} and job.attempts_made == 2
+    assert [e for e, _ in events(redis_queue, job.id)].count("complete") == 1
+    zombie_out = _stop(zombie)  # a drain: it settles the job it held (refused) before exiting
+    assert "lost" in zombie_out, zombie_out  # lease lost / finished after losing it
     _stop(rescuer)
 
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BeyondJobsConfig(AppConfig):
+    name = "testproject.beyondjobs"
+    label = "beyondjobs"
