@@ -53,6 +53,7 @@ DEFAULTS: dict[str, Any] = {
     "API_MAX_BODY": MiB,  # bytes of request body the API reads at most (413 beyond)
     "API_MAX_BULK": 1000,  # jobs per POST /job array at most (413 beyond)
     "API_REGISTERED_TYPES_ONLY": False,  # POST /job refuses types without a @kue_job handler
+    "METRICS_TOKEN": None,  # GET /metrics also accepts "Authorization: Bearer <this>" (Prometheus)
 }
 IMPORT_STRINGS = frozenset({"CLIENT_FACTORY"})
 BOOLEANS = ("SEARCH", "EVENTS", "JOB_EVENTS", "LISTEN", "MIRROR")
@@ -106,6 +107,11 @@ def validate() -> list[tuple[str, str, str]]:
     problems += _not_booleans(raw)
     problems += _connection_problems(raw)
     problems += _api_problems(raw)
+    token = raw.get("METRICS_TOKEN")
+    if token is not None and (not isinstance(token, str) or len(token) < 16):
+        problems.append(("E002", "KUE['METRICS_TOKEN'] must be None or a string of at least 16 "
+                                 "characters", "Generate one: python -c 'import secrets; "
+                                 "print(secrets.token_urlsafe())'"))
     timeout = raw.get("SHUTDOWN_TIMEOUT", 0)
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 0):
         problems.append(("E002", f"KUE['SHUTDOWN_TIMEOUT'] must be milliseconds or None, not {timeout!r}", ""))

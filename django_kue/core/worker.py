@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import redis
 
-from . import backoff, clock, codec, events
+from . import backoff, clock, codec, events, workers
 from .config import worker_identity
 from .context import HandlerContext
 from .doorbell import Doorbell
@@ -144,6 +144,7 @@ class Worker:
             for slots in self._slots.values():
                 slots.close()
             self._doorbell.close()
+            workers.gone(self)
             logger.info("worker %s stopped after %d job(s)", self.id, self.processed)
         return self.processed
 
@@ -342,6 +343,7 @@ class Worker:
                 if now >= next_beat:
                     self._renew()
                     self.queue.recover_stalled()
+                    workers.beat(self)  # the operators' view: GET /workers, /metrics
                     next_beat = now + interval
             except redis.ConnectionError as exc:
                 if now >= next_beat:  # once per beat, not in a tight loop

@@ -13,4 +13,6 @@
 local now, id, token = tonumber(ARGV[1]), ARGV[2], ARGV[3]
 local f = redis.call('HMGET', K.job(id), 'state', 'token', 'type')
 if f[1] ~= 'active' or f[2] ~= token then return {} end
-return fail_attempt(id, zid(id), f[3], now, ARGV[4], ARGV[5], tonumber(ARGV[6]))
+local out = fail_attempt(id, zid(id), f[3], now, ARGV[4], ARGV[5], tonumber(ARGV[6]))
+count_failure(f[3], out[1])
+return out

@@ -13,7 +13,8 @@ for _, member in ipairs(expired) do
   local id = idof(member)
   local f = redis.call('HMGET', K.job(id), 'state', 'type')
   if f[1] == 'active' then
-    fail_attempt(id, member, f[2], now, 'stalled', 'lease expired: the worker stopped renewing it', -1)
+    local failed = fail_attempt(id, member, f[2], now, 'stalled', 'lease expired: the worker stopped renewing it', -1)
+    count_failure(f[2], failed[1])
     out[#out + 1] = tonumber(id)
   else
     redis.call('ZREM', K.leases(), member)
