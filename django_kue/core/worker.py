@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import redis
 
-from . import backoff, clock, codec, events, workers
+from . import aio, backoff, clock, codec, events, workers
 from .config import worker_identity
 from .context import HandlerContext
 from .doorbell import Doorbell
@@ -124,7 +124,7 @@ class Worker:
         """Work until stopped (or, in burst mode, until nothing is left); returns jobs run."""
         self._doorbell = Doorbell(self.queue.client)
         for spec in self.handlers.values():
-            self._slots[spec.type] = Slots(spec, self._run_one, self.id)
+            self._slots[spec.type] = aio.slots(spec, self) or Slots(spec, self._run_one, self.id)
         finisher = threading.Thread(target=self._finish_loop, name="kue-finisher", daemon=True)
         heartbeat = threading.Thread(target=self._heartbeat_loop, name="kue-heartbeat", daemon=True)
         finisher.start()
