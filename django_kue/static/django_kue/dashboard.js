@@ -347,7 +347,9 @@ function updateSelection() {
 
 // -- workers panel: one row per live worker, from the poll ---------------------------------
 function updateWorkers(workers) {
-  $("kue-workers-count").textContent = workers.length;
+  const count = $("kue-workers-count");
+  if (count.textContent !== String(workers.length)) count.textContent = workers.length;
+  if (!$("kue-workers").open) return; // no DOM work for a closed panel (long lists stay fast)
   $("kue-workers-rows").replaceChildren(...workers.map((w) => el("tr", { "data-worker": w.id },
     el("td", { text: w.host }), el("td", { text: w.pid }),
     el("td", { text: Object.entries(w.types).map(([t, n]) => `${t}×${n}`).join(", ") }),
