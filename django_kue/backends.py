@@ -15,10 +15,11 @@ import dataclasses
 import sys
 import traceback
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Iterable
 
 from django.apps import apps
 from django.conf import settings
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
@@ -56,10 +57,22 @@ class KueBackend(tasks.BaseTaskBackend):
         if task.run_after is not None:
             delay = max(0, int(task.run_after.timestamp() * 1000) - clock.now_ms())
         job = get_queue().create(job_type(task.queue_name), data, priority=-task.priority,
-                                 delay=delay, attempts=int(self.options.get("ATTEMPTS", 1)))
+                                 delay=delay, attempts=option(self.options, "ATTEMPTS") or 1)
         result = task_result(job.save(), task)  # bad args fail before the save: JSON only
         tasks.task_enqueued.send(type(self), task_result=result)
         return result
+
+    def check(self, **kwargs: Any) -> Iterable[checks.CheckMessage]:
+        """OPTIONS must be known keys with whole numbers in range (django_kue.E010)."""
+        for key in sorted(set(self.options) - set(OPTION_LIMITS)):
+            yield checks.Error(f"TASKS[{self.alias!r}]['OPTIONS'] has an unknown key {key!r}",
+                               hint=f"KueBackend knows {', '.join(OPTION_LIMITS)}.",
+                               id="django_kue.E010")
+        for key, top in OPTION_LIMITS.items():
+            if key in self.options and option(self.options, key) is None:
+                yield checks.Error(f"TASKS[{self.alias!r}]['OPTIONS'][{key!r}] must be a whole "
+                                   f"number from 1 to {top}, not {self.options[key]!r}",
+                                   id="django_kue.E010")
 
     def get_result(self, result_id: str) -> tasks.TaskResult:
         try:
@@ -69,6 +82,17 @@ class KueBackend(tasks.BaseTaskBackend):
         if not job.type.startswith(TYPE_PREFIX) or not isinstance(job.data.get("task"), str):
             raise tasks.TaskResultDoesNotExist(result_id)
         return task_result(job, load_task(job.data))
+
+
+OPTION_LIMITS = {"CONCURRENCY": 10_000, "ATTEMPTS": 1_000_000}
+
+
+def option(options: dict[str, Any], key: str, default: int = 1) -> int | None:
+    """OPTIONS[key] when it is a whole number in range, the default when absent, else None."""
+    value = options.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= OPTION_LIMITS[key]:
+        return None
+    return value
 
 
 def load_task(data: dict[str, Any]) -> tasks.Task:
@@ -194,6 +218,6 @@ def register_task_types() -> None:
     from .registry import kue_job
 
     for _alias, params in configured_backends():
-        concurrency = int((params.get("OPTIONS") or {}).get("CONCURRENCY", 1))
+        concurrency = option(params.get("OPTIONS") or {}, "CONCURRENCY") or 1  # bad: E010
         for name in params.get("QUEUES") or ["default"]:
             kue_job(job_type(name), concurrency=concurrency)(run_task)

@@ -188,3 +188,26 @@ def test_runkueworker_runs_tasks(redis_queue, worker_process):
     assert proc.wait(60) == 0, proc.stdout.read()
     assert [fns.add.get_result(r.id).return_value for r in results[:5]] == [0, 2, 4, 6, 8]
     assert fns.send_email.get_result(results[5].id).status == Status.SUCCESSFUL
+
+
+@pytest.mark.parametrize(("options", "words"), [
+    ({"CONCURRENCY": 0}, "CONCURRENCY"), ({"CONCURRENCY": "4"}, "CONCURRENCY"),
+    ({"ATTEMPTS": True}, "ATTEMPTS"), ({"RETRIES": 3}, "unknown key 'RETRIES'"),
+])
+def test_bad_backend_options_are_check_errors(settings, options, words):
+    settings.TASKS = {"default": {"BACKEND": "django_kue.backends.KueBackend", "OPTIONS": options}}
+    errors = [m for m in tasks.task_backends["default"].check() if m.id == "django_kue.E010"]
+    assert len(errors) == 1 and words in errors[0].msg
+
+
+def test_good_backend_options_pass_the_check(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_kue.backends.KueBackend",
+                                  "OPTIONS": {"CONCURRENCY": 8, "ATTEMPTS": 3}}}
+    assert list(tasks.task_backends["default"].check()) == []
+
+
+def test_attempts_option_gives_task_jobs_kue_retries(redis_queue, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_kue.backends.KueBackend",
+                                  "QUEUES": ["default", "emails"], "OPTIONS": {"ATTEMPTS": 3}}}
+    result = fns.add.enqueue(1, 2)
+    assert redis_queue.get_job(result.id).max_attempts == 3
