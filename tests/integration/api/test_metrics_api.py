@@ -11,6 +11,7 @@ from django.core.checks import run_checks
 from rest_framework.test import APIClient
 
 from django_kue.connection import get_queue
+from django_kue.mirror import Mirror
 from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db]
@@ -52,6 +53,11 @@ def test_metrics_report_jobs_counters_durations_and_workers(api, redis_queue, wo
     wait_until(lambda: redis_queue.complete_count("email") == 2)
     found = samples(api.get("/kue/metrics").content.decode())
     assert found['kue_jobs_completed_total{type="email"}'] == 2
+    assert "kue_mirror_lag_seconds" not in found  # no mirror ever followed this queue
+    Mirror(redis_queue).ensure_group()
+    redis_queue.create("sms").save()  # an event the mirror has not applied
+    found = samples(api.get("/kue/metrics").content.decode())
+    assert found["kue_mirror_lag_seconds"] >= 0
     assert found['kue_job_duration_seconds_count{type="email"}'] == 2
     assert found['kue_job_duration_seconds_bucket{type="email",le="+Inf"}'] == 2
 
