@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -116,7 +117,8 @@ def test_aenqueue_and_aget_result(redis_queue, worker_on):
         again = await fns.add.aget_result(queued.id)
         return queued, again
 
-    queued, again = asyncio.run(go())
+    with ThreadPoolExecutor(1) as pool:  # a loop of its own: Playwright may run one in this thread
+        queued, again = pool.submit(lambda: asyncio.run(go())).result(30)
     assert again.id == queued.id and again.status == Status.READY
     run_tasks(worker_on, redis_queue)
     assert finished(queued).return_value == 42
