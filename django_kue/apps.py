@@ -22,3 +22,9 @@ class KueConfig(AppConfig):
             listener.start()  # and other processes' too (remote=True): a follower thread
         # @kue_job registrations live in <app>.tasks / <app>.jobs: import them in every process
         autodiscover_modules("tasks", "jobs")
+        from . import tasks_compat
+
+        if tasks_compat.AVAILABLE:  # TASKS backends that are KueBackend: their job types
+            from .backends import register_task_types
+
+            register_task_types()

@@ -62,6 +62,7 @@ DEFAULTS: dict[str, Any] = {
     "API_REGISTERED_TYPES_ONLY": False,  # POST /job refuses types without a @kue_job handler
     # periodic jobs: name -> {"type", "cron" or "every" (ms), "data", "options"} (periodic.py)
     "PERIODIC": {},
+    "METRICS_TOKEN": None,  # GET /metrics also accepts "Authorization: Bearer <this>" (Prometheus)
 }
 IMPORT_STRINGS = frozenset({"CLIENT_FACTORY"})
 BOOLEANS = ("SEARCH", "EVENTS", "JOB_EVENTS", "LISTEN", "MIRROR")
@@ -118,6 +119,11 @@ def validate() -> list[tuple[str, str, str]]:
     problems += [("E002", p, "Example: {'complete': {'count': 1000, 'age': 86400000}}")
                  for p in [keep_problem(raw.get("KEEP"))] if p]
     problems += [("E002", text, "See README, Periodic jobs.") for text in _periodic_problems(raw)]
+    token = raw.get("METRICS_TOKEN")
+    if token is not None and (not isinstance(token, str) or len(token) < 16):
+        problems.append(("E002", "KUE['METRICS_TOKEN'] must be None or a string of at least 16 "
+                                 "characters", "Generate one: python -c 'import secrets; "
+                                 "print(secrets.token_urlsafe())'"))
     problems += topology.problems(raw)
     timeout = raw.get("SHUTDOWN_TIMEOUT", 0)
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 0):

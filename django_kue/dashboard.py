@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from .connection import get_queue
-from .core import clock, extras
+from .core import clock, extras, workers
 from .core.errors import KueError
 from .core.queue import parse_id
 from .core.states import PRIORITIES, STATES, parse_priority, parse_state, priority_name
@@ -96,6 +96,7 @@ class Dashboard:
             "throughput": queue.throughput(seconds=120),
             "jobs": jobs,
             "gone": [i for i in ids if i not in jobs],
+            "workers": workers.live(queue),
             "now": clock.now_ms(),
         })
 

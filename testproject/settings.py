@@ -7,6 +7,7 @@ KUE_EVENTS      "0" turns KUE["EVENTS"] off; KUE_MIRROR "0" turns KUE["MIRROR"] 
 KUE_EXTRA_APPS  comma-separated extra apps to install (bench/ adds its probe handlers)
 """
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -28,6 +29,17 @@ INSTALLED_APPS = [
     "testproject.testjobs",
 ]
 INSTALLED_APPS += [a for a in os.environ.get("KUE_EXTRA_APPS", "").split(",") if a]
+if importlib.util.find_spec("django_tasks"):  # Django's Tasks framework backport (extra "tasks")
+    INSTALLED_APPS.append("django_tasks")
+
+# @task functions enqueue into django-kue; runkueworker runs them (django_kue.backends)
+TASKS = {
+    "default": {
+        "BACKEND": "django_kue.backends.KueBackend",
+        "QUEUES": ["default", "emails"],
+        "OPTIONS": {"CONCURRENCY": 2},
+    },
+}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

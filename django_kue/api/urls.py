@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.urls import include, path, re_path
 
-from . import kue, periodic, rest
+from . import kue, metrics, periodic, rest, workers
 
 SEG = r"[^/]+"
 SPAN = r"[^/]*\.\.[^/]*"
@@ -44,6 +44,8 @@ urlpatterns = [
     path("api/types/", rest.TypesView.as_view(), name="api-types"),
     path("api/schema/", rest.SchemaView.as_view(), name="api-schema"),
     path("api/", include(rest.router.urls)),
+    re_path(r"^workers/?$", workers.WorkersView.as_view(), name="kue-workers"),
+    re_path(r"^metrics/?$", metrics.MetricsView.as_view(), name="kue-metrics"),
     # anything else under this include: a JSON 404 after the permission check, never HTML
     re_path(r"^[\s\S]*$", kue.UnknownRoute.as_view(), name="kue-unknown"),
 ]

@@ -25,6 +25,7 @@ TEMPLATES: dict[str, str] = {
     "work_time": "stats:work-time",  # string: sum of completed jobs' durations (ms)
     "second": "stats:second:{second}",  # hash: complete/failed counts of one second (expires)
     "workers": "workers",  # hash: worker id -> JSON heartbeat
+    "metrics": "stats:metrics",  # hash: monotonic counters for /metrics (lua/includes/metrics.lua)
     "search_word": "search:word:{word}",  # set: job ids whose search keys hold the word
     "search_object": "search:object:{id}",  # set: the words indexed for a job
     "mirror_lock": "mirror:lock",  # string: token of the one process syncing the Django mirror
@@ -67,6 +68,7 @@ class Keys:
     events: str
     work_time: str
     workers: str
+    metrics: str
     mirror_lock: str
     job: Callable[[object], str]
     log: Callable[[object], str]

@@ -23,6 +23,7 @@ NAMES = (
     "save", "update", "claim", "complete", "fail", "recover", "heartbeat", "promote",
     "remove", "set_state", "set_priority", "progress", "log", "mirror_lock",
     "cancel",
+    "worker_beat",
 )
 NAMES += ("clean",)  # retention: manage.py kueclean (core/retention.py)
 WAKE_CAP = 32  # doorbell tokens kept per type; enough to wake every idle worker of a burst

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import redis
 
-from . import backoff, clock, codec, events
+from . import aio, backoff, clock, codec, events, workers
 from .config import worker_identity
 from .context import HandlerContext
 from .doorbell import Doorbell
@@ -125,7 +125,7 @@ class Worker:
         """Work until stopped (or, in burst mode, until nothing is left); returns jobs run."""
         self._doorbell = Doorbell(self.queue.client)
         for spec in self.handlers.values():
-            self._slots[spec.type] = Slots(spec, self._run_one, self.id)
+            self._slots[spec.type] = aio.slots(spec, self) or Slots(spec, self._run_one, self.id)
         finisher = threading.Thread(target=self._finish_loop, name="kue-finisher", daemon=True)
         heartbeat = threading.Thread(target=self._heartbeat_loop, name="kue-heartbeat", daemon=True)
         finisher.start()
@@ -145,6 +145,7 @@ class Worker:
             for slots in self._slots.values():
                 slots.close()
             self._doorbell.close()
+            workers.gone(self)
             logger.info("worker %s stopped after %d job(s)", self.id, self.processed)
         return self.processed
 
@@ -343,6 +344,7 @@ class Worker:
                 if now >= next_beat:
                     self._renew()
                     self.queue.recover_stalled()
+                    workers.beat(self)  # the operators' view: GET /workers, /metrics
                     next_beat = now + interval
             except redis.ConnectionError as exc:
                 if now >= next_beat:  # once per beat, not in a tight loop

@@ -41,3 +41,13 @@ def steps_job(job):
         job.log("step %d by pid %d", step, os.getpid())
         time.sleep(pause)
     return {"pid": os.getpid()}
+
+
+@kue_job("t.async", concurrency=8)
+async def async_job(job):
+    """An async handler: runs as a coroutine on the worker's event loop."""
+    import asyncio
+
+    await asyncio.sleep(0)
+    job.log("squared on the event loop")
+    return {"square": job.data["n"] ** 2, "async": True}

@@ -3,6 +3,7 @@ retry and remove, and the admin login in front of it. Screenshots go to test-art
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -148,3 +149,18 @@ def test_phone_width_and_dark_theme_render(staff_page, live_server, redis_queue,
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, f"the page overflows a phone's width ({width}px)"
     page.screenshot(path=str(artifacts / "dashboard-phone-dark.png"), full_page=True)
+
+
+def test_the_workers_panel_lists_live_workers(staff_page, live_server, redis_queue, worker_on):
+    worker = worker_on(redis_queue, {"browser.step": stepper}, concurrency=2)
+    page = staff_page
+    page.goto(f"{live_server.url}{DASHBOARD}")
+    page.click("#kue-workers summary")
+    row = page.locator(f"#kue-workers-rows tr[data-worker='{worker.id}']")
+    expect(row).to_contain_text("browser.step×2")
+    expect(row).to_contain_text(str(os.getpid()))
+    expect(page.locator("#kue-workers-count")).to_have_text("1")
+    worker.stop()
+    worker.thread.join(10)
+    expect(row).to_have_count(0)
+    expect(page.locator("#kue-workers-count")).to_have_text("0")

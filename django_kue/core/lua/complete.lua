@@ -30,6 +30,7 @@ for a = 2, #ARGV, 4 do
       'duration', duration)
     if result ~= '' then redis.call('HSET', jk, 'result', result) end
     redis.call('INCRBY', K.work_time(), duration)
+    observe_duration(jtype, duration)
     emit('complete', id, jtype, '[' .. (result ~= '' and result or 'null') .. ']')
     if f[6] or f[7] then settled(id, jtype, 'complete', now) end  -- unique key, dependents
     if f[4] then

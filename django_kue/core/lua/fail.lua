@@ -15,6 +15,7 @@ local f = redis.call('HMGET', K.job(id), 'state', 'token', 'type', 'cancelled')
 if f[1] ~= 'active' or f[2] ~= token then return {} end
 if f[4] then return cancel_ended(id, f[3], 'active', now) end  -- cancelled: no retry
 local reply = fail_attempt(id, zid(id), f[3], now, ARGV[4], ARGV[5], tonumber(ARGV[6]))
+count_failure(f[3], reply[1])
 if reply[1] == 'failed' then
   settled(id, f[3], 'failed', now)
   retain('failed', now, 1)

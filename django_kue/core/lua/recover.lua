@@ -18,6 +18,7 @@ for _, member in ipairs(expired) do
   elseif f[1] == 'active' then
     local reply = fail_attempt(id, member, f[2], now, 'stalled',
       'lease expired: the worker stopped renewing it', -1)
+    count_failure(f[2], reply[1])
     if reply[1] == 'failed' then settled(id, f[2], 'failed', now) end
     out[#out + 1] = tonumber(id)
   else

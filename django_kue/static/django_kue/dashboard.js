@@ -194,6 +194,7 @@ async function poll() {
       if (job.state !== view.state) dropRow(job.id); else renderRow(job, tr);
     }
     for (const id of data.gone) dropRow(id);
+    updateWorkers(data.workers || []);
   } catch (error) {
     failures += 1;
     $("kue-offline").hidden = false;
@@ -348,6 +349,18 @@ function updateSelection() {
   if (!bulk) return;
   bulk.hidden = selected.size === 0;
   $("kue-selected").textContent = `${selected.size} selected`;
+}
+
+// -- workers panel: one row per live worker, from the poll ---------------------------------
+function updateWorkers(workers) {
+  const count = $("kue-workers-count");
+  if (count.textContent !== String(workers.length)) count.textContent = workers.length;
+  if (!$("kue-workers").open) return; // no DOM work for a closed panel (long lists stay fast)
+  $("kue-workers-rows").replaceChildren(...workers.map((w) => el("tr", { "data-worker": w.id },
+    el("td", { text: w.host }), el("td", { text: w.pid }),
+    el("td", { text: Object.entries(w.types).map(([t, n]) => `${t}×${n}`).join(", ") }),
+    el("td", { text: w.active, class: "kue-worker-active" }), el("td", { text: w.processed }),
+    el("td", { text: `${ago(w.heartbeat_at) || "0s"} ago` }))));
 }
 
 // -- wiring ---------------------------------------------------------------------------------

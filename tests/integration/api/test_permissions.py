@@ -13,7 +13,8 @@ pytestmark = [pytest.mark.redis, pytest.mark.django_db]
 READS = ["/kue/stats", "/kue/job/types", "/kue/job/search?q=x", "/kue/job/1", "/kue/job/1/log",
          "/kue/jobs/0..10", "/kue/jobs/inactive/0..10/desc", "/kue/jobs/email/inactive/0..1",
          "/kue/jobs/email/inactive/stats", "/kue/api/", "/kue/api/jobs/", "/kue/api/jobs/1/",
-         "/kue/api/stats/", "/kue/api/types/", "/kue/api/schema/", "/kue/jobs/nothing"]
+         "/kue/api/stats/", "/kue/api/types/", "/kue/api/schema/", "/kue/jobs/nothing",
+         "/kue/workers", "/kue/metrics"]
 WRITES = [("post", "/kue/job"), ("delete", "/kue/job/1"), ("put", "/kue/job/1/state/failed"),
           ("put", "/kue/job/1/priority/high"), ("post", "/kue/api/jobs/"),
           ("delete", "/kue/api/jobs/1/"), ("post", "/kue/api/jobs/1/retry/"),
