@@ -3,7 +3,8 @@ random worker every 2 s (SIGKILL, or a handler calling ``os._exit()`` mid-job) a
 one, for 60 s. Once the queue drains every job is complete, none active or queued, none lost;
 jobs run twice are counted, and there are at most as many re-runs as jobs the dead workers held.
 
-Sizes: KUE_FAULT_JOBS (20000), KUE_FAULT_SECONDS (60); the lease is 5 s (3 s lost leases to a starved heartbeat on a loaded 2-core machine). A dead worker's jobs
+Sizes: KUE_FAULT_JOBS (20000), KUE_FAULT_SECONDS (60); the lease is 5 s (at 3 s, a heartbeat
+starved by a loaded 2-core machine could let a live worker lose a lease). A dead worker's jobs
 come back when their lease expires and run again (at-least-once): each such recovery is a
 failed attempt ("stalled"), so the jobs have 10 attempts.
 """
