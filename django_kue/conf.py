@@ -36,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "JOB_EVENTS": True,  # per-job listeners, job.on(...) (Kue's jobEvents)
     "LISTEN": False,  # hear other processes' events as signals (remote=True): a thread per process
     "MIRROR": True,  # runkueworker also keeps the admin's job mirror table in sync
+    "MIRROR_PROCESS": True,  # ... from a child process (off: a thread of the worker)
     "EVENT_STREAM_MAXLEN": 100_000,  # events kept in the Redis stream (approximate)
     "MAX_PAYLOAD": MiB,  # bytes of JSON data per job
     "LEASE": 15_000,  # ms a worker holds a job between heartbeats before it is recovered
@@ -55,7 +56,7 @@ DEFAULTS: dict[str, Any] = {
     "API_REGISTERED_TYPES_ONLY": False,  # POST /job refuses types without a @kue_job handler
 }
 IMPORT_STRINGS = frozenset({"CLIENT_FACTORY"})
-BOOLEANS = ("SEARCH", "EVENTS", "JOB_EVENTS", "LISTEN", "MIRROR")
+BOOLEANS = ("SEARCH", "EVENTS", "JOB_EVENTS", "LISTEN", "MIRROR", "MIRROR_PROCESS")
 MILLISECONDS = ("LEASE", "PROGRESS_INTERVAL", "SHUTDOWN_TIMEOUT", "IDLE_WAIT")
 POSITIVE_INTS = ("PORT", "EVENT_STREAM_MAXLEN", "MAX_PAYLOAD", "LEASE", "PROMOTE_LIMIT",
                  "CLAIM_BATCH", "IDLE_WAIT")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -160,3 +161,50 @@ def test_sigterm_fails_what_outlives_the_shutdown_timeout(redis_queue, worker_pr
     assert stored.state == "inactive"
     assert (stored.attempts_made, stored.max_attempts) == (1, 3)
     assert stored.error == "shutdown"
+
+
+def children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def mirror_rows(db) -> dict[int, str]:
+    import sqlite3
+
+    with sqlite3.connect(db) as con:
+        try:
+            return dict(con.execute("SELECT id, state FROM django_kue_jobrecord").fetchall())
+        except sqlite3.OperationalError:  # no table yet
+            return {}
+
+
+@pytest.mark.slow
+def test_the_mirror_syncs_from_a_child_process_that_dies_with_its_worker(redis_queue, worker_process,
+                                                                        tmp_path):
+    """manage.py runkueworker syncs the mirror from a child ``kuemirror --parent`` process (off
+    the worker's GIL); SIGKILL the worker and the child goes too, leaving no syncer behind."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    db = tmp_path / "mirror.sqlite3"
+    env = {**os.environ, "KUE_SQLITE": str(db)}
+    subprocess.run([sys.executable, str(ROOT / "testproject" / "manage.py"), "migrate", "-v", "0"],
+                   env=env, check=True)
+    queue = redis_queue
+    jobs = queue.create_many([("t.echo", {"n": n}) for n in range(20)])
+    worker = worker_process("--types=t.echo", env={"KUE_SQLITE": str(db)})
+    wait_until(lambda: states(queue, jobs) == ["complete"] * 20 or worker.poll() is not None,
+               timeout=60, message="the jobs to complete")
+    assert worker.poll() is None, worker.stdout.read()
+    wait_until(lambda: mirror_rows(db) == {j.id: "complete" for j in jobs}, timeout=30,
+               message="the mirror's rows")
+    kids = children(worker.pid)
+    assert len(kids) == 1 and "kuemirror" in Path(f"/proc/{kids[0]}/cmdline").read_text()
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(10)
+    wait_until(lambda: gone(kids[0]), timeout=10, message="the mirror process to stop with its worker")

@@ -14,6 +14,7 @@ from django_kue.connection import get_queue
 from django_kue.core.errors import InvalidJob
 from django_kue.core.worker import Worker
 from django_kue.mirror import syncing
+from django_kue.mirror_process import mirroring
 from django_kue.registry import handler_specs
 from django_kue.supervisor import run_processes
 
@@ -74,6 +75,10 @@ class Command(BaseCommand):
         if options["concurrency"]:
             specs = [s.__class__(s.type, s.fn, options["concurrency"], s.backoff) for s in specs]
         if options["processes"] > 1:
+            if options["mirror"] and kue_settings.MIRROR:
+                # the supervisor, idle otherwise, syncs the mirror; its workers do not
+                with syncing():
+                    sys.exit(run_processes(options["processes"], [*_child_argv(options), "--no-mirror"]))
             sys.exit(run_processes(options["processes"], _child_argv(options)))
         timeout = options["shutdown_timeout"]
         worker = Worker(
@@ -85,7 +90,7 @@ class Command(BaseCommand):
         worker.install_signal_handlers()
         try:
             if options["mirror"] and kue_settings.MIRROR:
-                with syncing():  # one process syncs at a time: a lock in Redis picks it
+                with mirroring():  # one process syncs at a time: a lock in Redis picks it
                     worker.run()
             else:
                 worker.run()
