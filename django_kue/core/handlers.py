@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import queue as stdqueue
 import threading
@@ -30,7 +31,7 @@ class HandlerSpec:
                 or not 1 <= self.concurrency <= 10_000:
             raise InvalidJob(f"concurrency of {self.type!r} must be 1..10000, not {self.concurrency!r}")
 
-    @property
+    @functools.cached_property  # inspect.signature() per job showed in the profile
     def takes_ctx(self) -> bool:
         try:
             params = inspect.signature(self.fn).parameters.values()

@@ -67,6 +67,27 @@ def _show(value: Any) -> str:
         return repr(value)
 
 
+_GOOD_TYPES: set[str] = set()  # types that passed _good_type (a handful per process)
+
+
+def _good_type(type: Any) -> bool:
+    if not isinstance(type, str) or not type.strip() or len(type) > 200 or any(
+        c.isspace() and c != " " or ord(c) < 32 for c in type
+    ):
+        return False
+    if len(_GOOD_TYPES) < 10_000:
+        _GOOD_TYPES.add(type)
+    return True
+
+
+def _decoded(fields: dict[Any, Any]) -> dict[str, str]:
+    """A hash reply as str -> str: bytes from a plain client, str with decode_responses."""
+    try:
+        return {k.decode(): v.decode() for k, v in fields.items()}
+    except AttributeError:
+        return {codec.text(k): codec.text(v) for k, v in fields.items()}  # type: ignore[misc]
+
+
 class Job:
     """One job. Unsaved until :meth:`save`; afterwards ``id`` is set and Redis is the truth.
 
@@ -78,9 +99,7 @@ class Job:
 
     def __init__(self, queue: Queue | None, type: str, data: Any = None,
                  options: JobOptions | None = None) -> None:
-        if not isinstance(type, str) or not type.strip() or len(type) > 200 or any(
-            c.isspace() and c != " " or ord(c) < 32 for c in type
-        ):
+        if not (isinstance(type, str) and (type in _GOOD_TYPES or _good_type(type))):
             raise InvalidJob(f"a job needs a type: a non-empty name of at most 200 characters, "
                              f"not {type!r}")
         if data is None:
@@ -131,7 +150,7 @@ class Job:
     # -- loading --------------------------------------------------------------------------
     @classmethod
     def from_hash(cls, queue: Queue | None, job_id: Any, fields: dict[Any, Any]) -> Job:
-        f = {codec.text(k): codec.text(v) for k, v in fields.items()}
+        f = _decoded(fields)
         backoff = f.get("backoff")
         options = JobOptions(
             priority=int(f.get("priority") or 0),
