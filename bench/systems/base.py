@@ -24,17 +24,26 @@ class Handle:
     def __init__(self, procs: list[subprocess.Popen]) -> None:
         self.procs = procs
         self.peak_rss = 0  # bytes, largest process tree among the workers
+        self.peak_mirror_rss = 0  # bytes, django-kue's mirror syncer process (not in peak_rss)
         self.first_t = 0.0  # when the first job was seen done, and how many were done then
         self.first_done = 0
 
     def sample_rss(self) -> None:
+        """The worker's process tree (a prefork pool's children count), except django-kue's
+        mirror syncer, a separate service that runkueworker starts: its RSS is kept apart."""
         for p in self.procs:
             try:
                 root = psutil.Process(p.pid)
-                rss = sum(x.memory_info().rss for x in [root, *root.children(recursive=True)])
+                rss = mirror = 0
+                for x in [root, *root.children(recursive=True)]:
+                    if "kuemirror" in x.cmdline():
+                        mirror += x.memory_info().rss
+                    else:
+                        rss += x.memory_info().rss
             except psutil.Error:
                 continue
             self.peak_rss = max(self.peak_rss, rss)
+            self.peak_mirror_rss = max(self.peak_mirror_rss, mirror)
 
 
 class System:
