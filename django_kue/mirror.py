@@ -149,7 +149,7 @@ class Mirror:
             with transaction.atomic(using=writer.using):
                 orm_upsert(jobs)
             return {job.id for job in jobs}
-        found = hashes(self.client, self.queue.keys.job, ids)
+        found = hashes(self.queue, ids)
         synced = writer.synced()
         rows = [writer.row(i, f, synced) for i, f in found]
         with transaction.atomic(using=writer.using):

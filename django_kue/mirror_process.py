@@ -16,14 +16,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from typing import Iterator
 
 import redis
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, connections
 
 from .conf import kue_settings
 from .mirror import Mirror, MirrorBusy, syncing
@@ -31,6 +33,8 @@ from .mirror import Mirror, MirrorBusy, syncing
 logger = logging.getLogger("django_kue.mirror")
 
 PACE_MS = 50  # the child's pause after a small batch (see Mirror.follow)
+PROCESS_NAME = "kue-mirror"  # the forked syncer's name in ps (see _name_process)
+CHILD_BATCH = 4000  # events per read: a job's start and complete mostly meet in one batch
 
 
 def child_wanted() -> bool:
@@ -53,10 +57,7 @@ def mirroring() -> Iterator[None]:
         with syncing():
             yield
         return
-    from .supervisor import child_command
-
-    command = child_command(["kuemirror", f"--parent={os.getpid()}", "--verbosity=0"])
-    child = subprocess.Popen(command)
+    child = _fork() if threading.active_count() == 1 and hasattr(os, "fork") else _spawn()
     try:
         yield
     finally:
@@ -75,6 +76,79 @@ def mirroring() -> Iterator[None]:
             logger.info("job mirror: no final catch-up (%s)", exc)
         finally:
             close_old_connections()
+
+
+def _spawn() -> subprocess.Popen:
+    """A fresh ``manage.py kuemirror --parent PID`` (when this process already runs threads,
+    which a fork must not copy)."""
+    from .supervisor import child_command
+
+    return subprocess.Popen(child_command(["kuemirror", f"--parent={os.getpid()}", "--verbosity=0"]))
+
+
+class _Forked:
+    """A forked child, with the few Popen methods mirroring() uses."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"mirror process {self.pid}", timeout or 0)
+            time.sleep(0.02)
+        return self.returncode  # type: ignore[return-value]
+
+    def terminate(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+
+
+def _fork() -> _Forked:
+    """Fork the syncer off this process: it has Django loaded already (a fresh ``kuemirror``
+    spends about a second of CPU starting up). Called before the worker starts any thread;
+    nothing that holds a socket crosses the fork (django_kue.connection drops its queue in
+    the child, and the database connections are closed first)."""
+    connections.close_all()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid:
+        return _Forked(pid)
+    code = 0
+    try:  # the child: never returns into the worker's code
+        _name_process(PROCESS_NAME)
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        watch_parent(parent, stop)
+        Mirror(batch=CHILD_BATCH).follow(stop, pace_ms=PACE_MS)
+    except BaseException:  # noqa: BLE001 - reported, then the child exits
+        logger.exception("job mirror process failed")
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _name_process(name: str) -> None:
+    """Linux: the forked child's name in ps/top (/proc/PID/comm), so it is told from its worker."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        libc.prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
 
 
 def watch_parent(parent: int, stop: threading.Event, every: float = 0.2) -> threading.Thread:

@@ -10,7 +10,7 @@ PostgreSQL; other databases keep the ORM path.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from django.db import connections, router
 from django.utils import timezone
@@ -111,10 +111,7 @@ def orm_upsert(jobs: list[Any]) -> None:
             unique_fields=["id"], update_fields=list(JobRecord.UPDATE_FIELDS))
 
 
-def hashes(client: Any, job_key: Callable[[int], str], ids: Sequence[int]) -> list[tuple[int, list[Any]]]:
-    """(id, HMGET of FIELDS) of the jobs that exist, in one pipelined round trip."""
-    pipe = client.pipeline(transaction=False)
-    for job_id in ids:
-        pipe.hmget(job_key(job_id), FIELDS)
-    return [(i, v) for i, v in zip(ids, pipe.execute()) if v[0] is not None]
-
+def hashes(queue: Any, ids: Sequence[int]) -> list[tuple[int, list[Any]]]:
+    """(id, values of FIELDS) of the jobs that exist, in one script call (``fields.lua``)."""
+    values = queue.scripts("fields", len(FIELDS), *FIELDS, *ids) if ids else []
+    return [(i, v) for i, v in zip(ids, values) if v[0] is not None]

@@ -36,7 +36,7 @@ class Handle:
                 root = psutil.Process(p.pid)
                 rss = mirror = 0
                 for x in [root, *root.children(recursive=True)]:
-                    if "kuemirror" in x.cmdline():
+                    if x.name() == "kue-mirror" or "kuemirror" in x.cmdline():
                         mirror += x.memory_info().rss
                     else:
                         rss += x.memory_info().rss

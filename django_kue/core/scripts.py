@@ -20,7 +20,7 @@ from .keys import Keys
 
 NAMES = (
     "save", "update", "claim", "complete", "fail", "recover", "heartbeat", "promote",
-    "remove", "set_state", "set_priority", "progress", "log", "mirror_lock",
+    "remove", "set_state", "set_priority", "progress", "log", "mirror_lock", "fields",
 )
 WAKE_CAP = 32  # doorbell tokens kept per type; enough to wake every idle worker of a burst
 

@@ -10,7 +10,7 @@ import threading
 from django.core.management.base import BaseCommand, CommandError
 
 from django_kue.mirror import Mirror, MirrorBusy
-from django_kue.mirror_process import PACE_MS, watch_parent
+from django_kue.mirror_process import CHILD_BATCH, PACE_MS, watch_parent
 
 
 class Command(BaseCommand):
@@ -43,7 +43,7 @@ class Command(BaseCommand):
             signal.signal(signum, lambda *_: stop.set())
         if options["parent"]:  # runkueworker's child: quiet, and gone with its worker
             watch_parent(options["parent"], stop)
-            mirror.follow(stop, pace_ms=PACE_MS)
+            Mirror(batch=CHILD_BATCH).follow(stop, pace_ms=PACE_MS)
             return
         self.stdout.write("mirror: following the event stream (Ctrl-C stops)")
         mirror.follow(stop, pace_ms=PACE_MS)
