@@ -60,19 +60,13 @@ for i = 0, n - 1 do
   end
   ids[i + 1] = tonumber(id)
 end
--- unpack() takes a few thousand values at most: add in slices
-local function zadd_all(key, pairs)
-  for s = 1, #pairs, 4000 do
-    redis.call('ZADD', key, unpack(pairs, s, math.min(s + 3999, #pairs)))
-  end
-end
-zadd_all(K.jobs(), all)
+bulk('ZADD', K.jobs(), all)
 for _, jtype in ipairs(order) do
   redis.call('SADD', K.types(), jtype)
   local mine = queued[jtype]
   if #mine > 0 then
-    zadd_all(K.state('inactive'), mine)
-    zadd_all(K.type_state(jtype, 'inactive'), mine)
+    bulk('ZADD', K.state('inactive'), mine)
+    bulk('ZADD', K.type_state(jtype, 'inactive'), mine)
     -- one doorbell token per new job, up to WAKE_CAP, as one RPUSH
     local key = K.wake(jtype)
     local room = math.min(WAKE_CAP - redis.call('LLEN', key), #mine / 2)
