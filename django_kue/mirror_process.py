@@ -34,6 +34,7 @@ logger = logging.getLogger("django_kue.mirror")
 
 PACE_MS = 50  # the child's pause after a small batch (see Mirror.follow)
 PROCESS_NAME = "kue-mirror"  # the forked syncer's name in ps (see _name_process)
+NICE = 5  # the admin's view yields the CPU to the jobs and Redis when both cores are busy
 CHILD_BATCH = 4000  # events per read: a job's start and complete mostly meet in one batch
 
 
@@ -130,6 +131,8 @@ def _fork() -> _Forked:
     code = 0
     try:  # the child: never returns into the worker's code
         _name_process(PROCESS_NAME)
+        with contextlib.suppress(OSError):
+            os.nice(NICE)
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())

@@ -85,8 +85,10 @@ class RowWriter:
          stack, result, worker, created, updated, promote, started, failed, duration) = [
             x.decode() if x.__class__ is bytes else x for x in v]
         data = data or "{}"
-        value = codec.loads(data, {})
-        title = value.get("title") if isinstance(value, dict) else None
+        title = None
+        if "title" in data:  # decoded only when it may hold a title (most jobs' data has none)
+            value = codec.loads(data, {})
+            title = value.get("title") if isinstance(value, dict) else None
         time = self.time
         return (
             job_id, (type_ or "?")[:200], state or "", int(priority or 0),
