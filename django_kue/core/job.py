@@ -85,6 +85,8 @@ def _decoded(fields: dict[Any, Any]) -> dict[str, str]:
     try:
         return {k.decode(): v.decode() for k, v in fields.items()}
     except AttributeError:
+        if all(k.__class__ is str and v.__class__ is str for k, v in fields.items()):
+            return fields  # decoded already (a decode_responses client, the worker's claim)
         return {codec.text(k): codec.text(v) for k, v in fields.items()}  # type: ignore[misc]
 
 
@@ -161,7 +163,8 @@ class Job:
             remove_on_complete=f.get("removeOnComplete") == "true",
             search_keys=tuple(json.loads(f["search_keys"])) if f.get("search_keys") else None,
         )
-        job = cls(queue, f.get("type") or "?", codec.loads(f.get("data"), {}), options)
+        data = f.get("data")
+        job = cls(queue, f.get("type") or "?", {} if data == "{}" else codec.loads(data, {}), options)
         job.id = int(job_id)
         job.state = f.get("state")
         job.attempts_made = int(f.get("attempts") or 0)

@@ -192,8 +192,13 @@ class Worker:
         return int(reply[0]), len(reply) - 2
 
     def _dispatch(self, flat: list[Any]) -> None:
-        fields = dict(zip(flat[1::2], flat[2::2]))
-        job = Job.from_hash(self.queue, int(flat[0]), fields)
+        pairs = iter(flat)
+        job_id = int(next(pairs))
+        try:  # decoded here in one pass (bytes from a plain client)
+            fields = {k.decode(): v.decode() for k, v in zip(pairs, pairs)}
+        except AttributeError:
+            fields = dict(zip(flat[1::2], flat[2::2]))
+        job = Job.from_hash(self.queue, job_id, fields)
         job._token = job._raw_token
         spec = self.handlers[job.type]
         started = clock.monotonic_ms()
