@@ -253,9 +253,12 @@ class Worker:
         outcome = execute(running, HandlerContext(self, running.spec.type))
         if not self._settle(running):
             return False
-        # The slot is free once the handler returns: the next claim overlaps this outcome's
-        # write. The job stays fenced by its token (and its lease, still renewed) until then.
-        self._release(running, finishing=True)
+        # A completed job's slot is free once the handler returns: the next claim overlaps
+        # the completion's write, and the job stays fenced by its token (and its lease, still
+        # renewed) until then. A failure keeps its slot until written, so that the job's own
+        # events (failed attempt, enqueue, then the retry's start) reach signals in order.
+        if outcome.kind == "complete":
+            self._release(running, finishing=True)
         self._outcomes.put(outcome)
         return True
 
@@ -332,7 +335,9 @@ class Worker:
     def _done(self, outcome: Outcome, state: str) -> None:
         job = outcome.running.job
         with self._lock:
-            self._finishing.pop(job.id, None)  # its slot was freed when the handler returned
+            freed = self._finishing.pop(job.id, None) is not None  # when the handler returned
+        if not freed:
+            self._release(outcome.running)
         if state == "lost":
             logger.warning("%s %s finished after this worker lost it (ignored)", job.type, job.id)
         elif outcome.kind == "complete":
