@@ -211,3 +211,12 @@ def test_the_mirror_syncs_from_a_child_process_that_dies_with_its_worker(redis_q
     worker.send_signal(signal.SIGKILL)
     worker.wait(10)
     wait_until(lambda: gone(kids[0]), timeout=10, message="the mirror process to stop with its worker")
+
+
+def test_the_worker_still_checks_the_kue_settings_at_start(queue, settings):
+    """runkueworker runs django_kue's own checks (not the URL/admin ones: a faster start)."""
+    from django.core.management.base import SystemCheckError
+
+    settings.KUE = {**settings.KUE, "PERFIX": "typo"}
+    with pytest.raises(SystemCheckError, match="PERFIX"):
+        call_command("runkueworker", "--burst", "--no-mirror", verbosity=0, skip_checks=False)

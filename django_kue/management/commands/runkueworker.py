@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 
+from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError
 
 from django_kue.conf import kue_settings
@@ -46,6 +47,10 @@ def type_list(text: str) -> list[str]:
 
 class Command(BaseCommand):
     help = "Run the @kue_job handlers: claim jobs from Redis and process them."
+    # django_kue's own checks (settings.KUE) and Django's compatibility ones, not the URL,
+    # admin and template checks (importing every urlconf and admin took ~0.3-0.6 s of each
+    # worker's start; `manage.py check` and runserver still run them all)
+    requires_system_checks = [Tags.compatibility]
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--types", type=type_list, help="comma-separated job types (default: all)")
