@@ -409,10 +409,14 @@ def main() -> int:
     print(f"load average: start {result['loadavg_start']}, end {result['loadavg_end']}; "
           f"{result['seconds']} s; {result['machine'].get('cpu')}, {result['machine']['cores']} cores")
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    for path in (BENCH / "results" / f"{stamp}{'-quick' if args.quick else ''}.json",
-                 BENCH / "results" / "latest.json"):
+    partial = bool(only) or set(workloads) != set(WORKLOADS)
+    name = f"{stamp}{'-quick' if args.quick else ''}{'-partial' if partial else ''}.json"
+    paths = [BENCH / "results" / name]
+    if not partial:  # latest.json (the README's table) is a whole run's
+        paths.append(BENCH / "results" / "latest.json")
+    for path in paths:
         path.write_text(json.dumps(result, indent=1, default=str) + "\n")
-    print(f"results: bench/results/{stamp}{'-quick' if args.quick else ''}.json")
+    print(f"results: bench/results/{name}")
     return 0
 
 
