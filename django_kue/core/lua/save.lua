@@ -12,6 +12,7 @@
 --          set and the doorbells once per type and call rather than once per job.
 
 local now = tonumber(ARGV[1])
+local snow = int(now)  -- formatted once per call
 local n = tonumber(ARGV[2])
 local ids = {}
 local last = redis.call('INCRBY', K.ids(), n)
@@ -27,8 +28,8 @@ for i = 0, n - 1 do
   local member = zid(id)
   local jk = K.job(id)
   local fields = {'type', jtype, 'data', data, 'priority', ARGV[a + 2],
-    'max_attempts', ARGV[a + 3], 'attempts', '0', 'created_at', int(now),
-    'promote_at', int(now + delay), 'updated_at', int(now), 'progress', '0'}
+    'max_attempts', ARGV[a + 3], 'attempts', '0', 'created_at', snow,
+    'promote_at', delay > 0 and int(now + delay) or snow, 'updated_at', snow, 'progress', '0'}
   if delay > 0 then fields[#fields + 1] = 'delay'; fields[#fields + 1] = int(delay)
   else fields[#fields + 1] = 'state'; fields[#fields + 1] = 'inactive' end
   if ttl > 0 then fields[#fields + 1] = 'ttl'; fields[#fields + 1] = int(ttl) end
