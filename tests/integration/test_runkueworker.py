@@ -220,3 +220,30 @@ def test_the_worker_still_checks_the_kue_settings_at_start(queue, settings):
     settings.KUE = {**settings.KUE, "PERFIX": "typo"}
     with pytest.raises(SystemCheckError, match="PERFIX"):
         call_command("runkueworker", "--burst", "--no-mirror", verbosity=0, skip_checks=False)
+
+
+@pytest.mark.slow
+def test_processes_sync_the_mirror_in_the_supervisor(redis_queue, worker_process, tmp_path):
+    """--processes N: the workers run with --no-mirror and the supervisor, idle otherwise,
+    syncs the mirror (one syncer, no extra process)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    db = tmp_path / "mirror.sqlite3"
+    subprocess.run([sys.executable, str(ROOT / "testproject" / "manage.py"), "migrate", "-v", "0"],
+                   env={**os.environ, "KUE_SQLITE": str(db)}, check=True)
+    queue = redis_queue
+    supervisor = worker_process("--processes=2", "--types=t.echo", env={"KUE_SQLITE": str(db)})
+    jobs = queue.create_many([("t.echo", {"n": n}) for n in range(10)])
+    wait_until(lambda: states(queue, jobs) == ["complete"] * 10 or supervisor.poll() is not None,
+               timeout=60, message="the jobs to complete")
+    assert supervisor.poll() is None, supervisor.stdout.read()
+    wait_until(lambda: mirror_rows(db) == {j.id: "complete" for j in jobs}, timeout=30,
+               message="the mirror's rows")
+    workers = children(supervisor.pid)
+    assert len(workers) == 2
+    assert all("--no-mirror" in Path(f"/proc/{pid}/cmdline").read_text() for pid in workers)
+    supervisor.send_signal(signal.SIGTERM)
+    assert supervisor.wait(30) == 0
