@@ -22,7 +22,7 @@ from run import start_redis  # noqa: E402
 from systems.base import BIN, PY, ROOT  # noqa: E402
 from systems.kue import Kue  # noqa: E402
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+N = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 20_000
 OUT = BENCH / ".work"
 
 

@@ -66,9 +66,13 @@ def used_memory(r: redis.Redis) -> int:
     return int(r.info("memory")["used_memory"])
 
 
+WORKLOADS = ("w1", "w2", "w3", "w4", "w7")  # w2 includes W1b (its fill), w4 includes W5 and W6
+
+
 class Bench:
-    def __init__(self, url: str, sizes: dict, log) -> None:
+    def __init__(self, url: str, sizes: dict, log, workloads: tuple[str, ...] = WORKLOADS) -> None:
         self.url, self.sizes, self.log = url, sizes, log
+        self.workloads = workloads
         self.r = redis.Redis.from_url(url)
 
     def fresh(self, system: System) -> None:
@@ -108,6 +112,7 @@ class Bench:
                    "steady_rate": (done - handle.first_done) / max(1e-6, last - handle.first_t)
                    if handle.first_t else None,
                    "seconds": round(last - t, 3), "peak_rss": handle.peak_rss,
+                   "peak_mirror_rss": handle.peak_mirror_rss,
                    "queued_bytes_per_job": (queued - before) / n}
             time.sleep(0.2)  # let the last bookkeeping writes land
             # W6: Redis bytes per completed job; in a capped run the jobs still queued are
@@ -170,7 +175,7 @@ class Bench:
             for _ in range(n5):
                 delay = random.randint(1000, 3000)
                 s.enqueue_probe(time.time() + delay / 1000, delay)
-            w5 = self._collect(n5, 8.0)
+            w5 = self._collect(n5, 6.5)  # delays end at 3 s: later than 3.5 s past due is left out
         finally:
             s.stop(handle)
         out = {}
@@ -203,12 +208,14 @@ class Bench:
     # one repetition of every workload for one system; the first tries every W2 setting
     def rep(self, s: System, best: str | None, rate: float | None) -> dict:
         out: dict = {"loadavg_start": os.getloadavg()}
-        out["w1"] = self.w1(s)
+        out["w1"] = self.w1(s) if "w1" in self.workloads else None
+        if not {"w2", "w3", "w4"} & set(self.workloads):
+            return out
         out["w2"] = {}
         for i, setting in enumerate([best] if best else s.settings):
             # rep 1's first fill is the issue's 20,000; later fills are sized to what the
             # system can drain before the cap (W1b is the rate of whichever fill came first)
-            n = self.sizes["w1b"] if not best and i == 0 else self.size_for(rate, 1, 1.5 if best else 3.0)
+            n = self.sizes["w1b"] if not best and i == 0 else self.size_for(rate, 1, 1.5)
             out["w2"][setting] = w2 = self.drain(s, setting, 1, n)
             rate = max(rate or 0, w2["steady_rate"] or w2["rate"])
             self.log(f"    W2 {setting}: {w2['rate']:,.0f} jobs/s ({w2['done']}/{w2['n']})")
@@ -216,10 +223,12 @@ class Bench:
         out["best_setting"] = best
         out["w1b"] = next(iter(out["w2"].values()))["bulk_rate"]  # the first fill: w1b jobs
         w2 = out["w2"][best]
-        out["w3"] = self.drain(s, best, 2, self.size_for(w2["steady_rate"] or w2["rate"], 2, 1.5))
-        self.log(f"    W3 {best} x2: {out['w3']['rate']:,.0f} jobs/s ({out['w3']['done']}/{out['w3']['n']})")
-        out.update(self.latency(s, best))
-        self.log(f"    W4 p50 {out['w4']['p50_ms']} ms; W5 p99 {out['w5']['p99_ms']} ms")
+        if "w3" in self.workloads:
+            out["w3"] = self.drain(s, best, 2, self.size_for(w2["steady_rate"] or w2["rate"], 2, 1.5))
+            self.log(f"    W3 {best} x2: {out['w3']['rate']:,.0f} jobs/s ({out['w3']['done']}/{out['w3']['n']})")
+        if "w4" in self.workloads:
+            out.update(self.latency(s, best))
+            self.log(f"    W4 p50 {out['w4']['p50_ms']} ms; W5 p99 {out['w5']['p99_ms']} ms")
         out["loadavg_end"] = os.getloadavg()
         return out
 
@@ -230,28 +239,32 @@ def median(values):
 
 
 def summarize(reps: list[dict]) -> dict:
-    """Medians of the three repetitions (W2: per setting, then the best setting's)."""
+    """Medians of the three repetitions (W2: per setting, then the best setting's); None for
+    workloads left out (--workloads)."""
+    out: dict = {"w1": median([r.get("w1") for r in reps])}
+    if "w2" not in reps[0]:
+        return {**out, "w2_setting": None, "w2_by_setting": {}, "w2_complete": True}
     best = reps[0]["best_setting"]
     w2 = {k: v["rate"] for k, v in reps[0]["w2"].items()}  # every setting, first repetition
     runs = [r["w2"][best] for r in reps]
-    return {
-        "w1": median([r["w1"] for r in reps]),
+    lat = lambda w, k: median([r[w][k] for r in reps if w in r])  # noqa: E731
+    out.update({
         "w1b": median([r["w1b"] for r in reps]),
         "w2": median([x["rate"] for x in runs]), "w2_setting": best, "w2_by_setting": w2,
         "w2_complete": all(x["done"] >= x["n"] for x in runs),
         "w2_jobs": [x["n"] for x in runs],
         "w2_steady": median([x.get("steady_rate") for x in runs]),
-        "w3": median([r["w3"]["rate"] for r in reps]),
-        "w3_steady": median([r["w3"].get("steady_rate") for r in reps]),
-        "w4_p50": median([r["w4"]["p50_ms"] for r in reps]),
-        "w4_p99": median([r["w4"]["p99_ms"] for r in reps]),
-        "w5_p50": median([r["w5"]["p50_ms"] for r in reps]),
-        "w5_p99": median([r["w5"]["p99_ms"] for r in reps]),
+        "w3": median([r["w3"]["rate"] for r in reps if "w3" in r]),
+        "w3_steady": median([r["w3"].get("steady_rate") for r in reps if "w3" in r]),
+        "w4_p50": lat("w4", "p50_ms"), "w4_p99": lat("w4", "p99_ms"),
+        "w5_p50": lat("w5", "p50_ms"), "w5_p99": lat("w5", "p99_ms"),
         "w6_bytes": median([x.get("redis_bytes_per_job") for x in runs]),
         "w6_rss_mb": median([x["peak_rss"] / 2**20 for x in runs]),
+        "mirror_rss_mb": median([x.get("peak_mirror_rss", 0) / 2**20 for x in runs]) or None,
         "mirror_catch_up_s": median([x.get("mirror_catch_up_s") for x in runs]),
         "mirror_max_lag_events": median([x.get("mirror_max_lag_events") for x in runs]),
-    }
+    })
+    return out
 
 
 HIGHER = ("w1", "w1b", "w2", "w2_steady", "w3")
@@ -288,7 +301,7 @@ def table(summary: dict, ratio_rows: dict) -> str:
     fmt = lambda f, v: "n/a" if v is None else f.format(v)  # noqa: E731
     for name, row in summary.items():
         cells = [fmt(f, row.get(k)) for k, _, f in COLUMNS]
-        cells[2] += f" ({row['w2_setting']})" if len(row["w2_by_setting"]) > 1 else ""
+        cells[2] += f" ({row['w2_setting']})" if len(row.get("w2_by_setting") or ()) > 1 else ""
         if not row["w2_complete"]:
             cells[2] += " (capped)"
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
@@ -330,6 +343,9 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--only", help="comma-separated system names (default: all)")
     parser.add_argument("--skip-w7", action="store_true")
+    parser.add_argument("--workloads", default=",".join(WORKLOADS),
+                        help="comma-separated subset of w1,w2,w3,w4,w7 (w2 includes W1b and W6, "
+                             "w4 includes W5), e.g. --only django-kue --workloads w2")
     args = parser.parse_args()
     sizes = QUICK if args.quick else FULL
     (BENCH / ".work").mkdir(exist_ok=True)
@@ -341,20 +357,26 @@ def main() -> int:
     result: dict = {"started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
                     "machine": machine(), "sizes": sizes, "quick": args.quick, "reps": args.reps,
                     "loadavg_start": os.getloadavg(), "raw": {}, "summary": {}}
-    systems = [s for s in ALL if not args.only or s.name in args.only.split(",")]
+    only = [n.strip() for n in (args.only or "").split(",") if n.strip()]
+    systems = [s for s in ALL if not only or s.name in only
+               or ("kue-off" in only and s.name.startswith("django-kue ("))]
     try:
-        bench = Bench(url, sizes, log)
+        workloads = tuple(w.strip().lower() for w in args.workloads.split(",") if w.strip())
+        unknown = set(workloads) - set(WORKLOADS)
+        if unknown:
+            parser.error(f"unknown workload(s): {', '.join(sorted(unknown))}")
+        bench = Bench(url, sizes, log, workloads)
         for s in systems:
             s.setup(url)
             reps: list[dict] = []
             for i in range(args.reps):
                 log(f"{s.name}: repetition {i + 1}/{args.reps}")
-                best = reps[0]["best_setting"] if reps else None
-                rate = (reps[0]["w2"][best]["steady_rate"] or reps[0]["w2"][best]["rate"]) if reps else None
+                best = reps[0].get("best_setting") if reps else None
+                rate = (reps[0]["w2"][best]["steady_rate"] or reps[0]["w2"][best]["rate"]) if best else None
                 reps.append(bench.rep(s, best, rate))
             result["raw"][s.name] = reps
             result["summary"][s.name] = summarize(reps)
-        if not args.skip_w7 and any(s.name == "django-kue" for s in systems):
+        if not args.skip_w7 and "w7" in workloads and any(s.name == "django-kue" for s in systems):
             log(f"W7: {sizes['w7']:,} jobs in Redis")
             bench.r.flushall()
             kue = next(s for s in systems if s.name == "django-kue")
@@ -379,16 +401,22 @@ def main() -> int:
     for name, row in result["summary"].items():
         if row.get("mirror_catch_up_s") is not None:
             print(f"{name}: mirror caught up {row['mirror_catch_up_s']:.2f} s after W2's last job "
-                  f"(largest backlog during W2: {row['mirror_max_lag_events']:,.0f} events)")
+                  f"(largest backlog during W2: {row['mirror_max_lag_events']:,.0f} events; "
+                  f"the mirror syncer process's peak RSS {row.get('mirror_rss_mb') or 0:.1f} MB, "
+                  f"not in W6 RSS)")
     if "w7" in result:
         print(f"W7: {json.dumps(result['w7'], indent=1)}")
     print(f"load average: start {result['loadavg_start']}, end {result['loadavg_end']}; "
           f"{result['seconds']} s; {result['machine'].get('cpu')}, {result['machine']['cores']} cores")
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    for path in (BENCH / "results" / f"{stamp}{'-quick' if args.quick else ''}.json",
-                 BENCH / "results" / "latest.json"):
+    partial = bool(only) or set(workloads) != set(WORKLOADS)
+    name = f"{stamp}{'-quick' if args.quick else ''}{'-partial' if partial else ''}.json"
+    paths = [BENCH / "results" / name]
+    if not partial:  # latest.json (the README's table) is a whole run's
+        paths.append(BENCH / "results" / "latest.json")
+    for path in paths:
         path.write_text(json.dumps(result, indent=1, default=str) + "\n")
-    print(f"results: bench/results/{stamp}{'-quick' if args.quick else ''}.json")
+    print(f"results: bench/results/{name}")
     return 0
 
 

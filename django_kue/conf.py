@@ -40,6 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "JOB_EVENTS": True,  # per-job listeners, job.on(...) (Kue's jobEvents)
     "LISTEN": False,  # hear other processes' events as signals (remote=True): a thread per process
     "MIRROR": True,  # runkueworker also keeps the admin's job mirror table in sync
+    "MIRROR_PROCESS": True,  # ... from a child process (off: a thread of the worker)
     "EVENT_STREAM_MAXLEN": 100_000,  # events kept in the Redis stream (approximate)
     "MAX_PAYLOAD": MiB,  # bytes of JSON data per job
     # finished jobs kept, per state: the newest "count", finished at most "age" ms ago (None:
@@ -65,7 +66,7 @@ DEFAULTS: dict[str, Any] = {
     "METRICS_TOKEN": None,  # GET /metrics also accepts "Authorization: Bearer <this>" (Prometheus)
 }
 IMPORT_STRINGS = frozenset({"CLIENT_FACTORY"})
-BOOLEANS = ("SEARCH", "EVENTS", "JOB_EVENTS", "LISTEN", "MIRROR")
+BOOLEANS = ("SEARCH", "EVENTS", "JOB_EVENTS", "LISTEN", "MIRROR", "MIRROR_PROCESS")
 MILLISECONDS = ("LEASE", "PROGRESS_INTERVAL", "SHUTDOWN_TIMEOUT", "IDLE_WAIT")
 POSITIVE_INTS = ("PORT", "EVENT_STREAM_MAXLEN", "MAX_PAYLOAD", "LEASE", "PROMOTE_LIMIT",
                  "CLAIM_BATCH", "IDLE_WAIT")

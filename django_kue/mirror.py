@@ -25,6 +25,7 @@ from django.db import DatabaseError, close_old_connections, transaction
 from .core import codec
 from .core.queue import Queue
 from .core.redis_client import UNREACHABLE
+from .mirror_rows import RowWriter, hashes, orm_upsert
 from .models import JobRecord
 
 logger = logging.getLogger("django_kue.mirror")
@@ -55,6 +56,7 @@ class Mirror:
         self.token = uuid.uuid4().hex
         self.client = queue.client
         self.stream = queue.keys.events
+        self._rows: RowWriter | None = None
 
     # -- the lock --------------------------------------------------------------------------
     def hold(self) -> bool:
@@ -134,20 +136,31 @@ class Mirror:
         ids = sorted({i for i in job_ids if i > 0})
         if not ids:
             return 0, 0
-        jobs = self.queue.get_jobs(ids)
-        found = {job.id for job in jobs}
+        found = self._upsert(ids)
         gone = [i for i in ids if i not in found]
-        with transaction.atomic():
-            self._upsert(jobs)
-            deleted = JobRecord.objects.filter(id__in=gone).delete()[0] if gone else 0
-        return len(jobs), deleted
+        deleted = JobRecord.objects.filter(id__in=gone).delete()[0] if gone else 0
+        return len(found), deleted
 
-    @staticmethod
-    def _upsert(jobs: list[Any]) -> None:
-        if jobs:
-            JobRecord.objects.bulk_create(
-                [JobRecord.from_job(job) for job in jobs], update_conflicts=True,
-                unique_fields=["id"], update_fields=list(JobRecord.UPDATE_FIELDS))
+    def _upsert(self, ids: list[int]) -> set[int]:
+        """Read these jobs' hashes (one pipelined round trip) and upsert their rows (one
+        ``executemany``, see mirror_rows); returns the ids found in Redis."""
+        writer = self._writer()
+        if not writer.fast:
+            jobs = self.queue.get_jobs(ids)
+            with transaction.atomic(using=writer.using):
+                orm_upsert(jobs)
+            return {job.id for job in jobs}
+        found = hashes(self.queue, ids)
+        synced = writer.synced()
+        rows = [writer.row(i, f, synced) for i, f in found]
+        with transaction.atomic(using=writer.using):
+            writer.upsert(rows)
+        return {i for i, _f in found}
+
+    def _writer(self) -> RowWriter:
+        if self._rows is None:
+            self._rows = RowWriter()
+        return self._rows
 
     def rebuild(self) -> tuple[int, int]:
         """Reconcile the whole table with Redis, a page of job ids at a time (the jobs zset is
@@ -158,14 +171,12 @@ class Mirror:
             ids = [int(s) for _m, s in self.client.zrangebyscore(
                 self.queue.keys.jobs, f"({low}", "+inf", start=0, num=self.batch, withscores=True)]
             high = ids[-1] if ids else None
-            jobs = self.queue.get_jobs(ids)
-            with transaction.atomic():
-                self._upsert(jobs)
-                stale = JobRecord.objects.filter(id__gt=low)
-                if high is not None:
-                    stale = stale.filter(id__lte=high)
-                deleted += stale.exclude(id__in=[job.id for job in jobs]).delete()[0]
-            rows += len(jobs)
+            found = self._upsert(ids) if ids else set()
+            stale = JobRecord.objects.filter(id__gt=low)
+            if high is not None:
+                stale = stale.filter(id__lte=high)
+            deleted += stale.exclude(id__in=found).delete()[0]
+            rows += len(found)
             if high is None:
                 return rows, deleted
             low = high
@@ -190,8 +201,10 @@ class Mirror:
         return int(group["lag"]) + int(group.get("pending") or 0)
 
     # -- the loop ---------------------------------------------------------------------------
-    def follow(self, stop: threading.Event, block_ms: int = 1000) -> None:
-        """Sync until ``stop`` is set: runkueworker's thread and ``kuemirror``."""
+    def follow(self, stop: threading.Event, block_ms: int = 1000, pace_ms: int = 0) -> None:
+        """Sync until ``stop`` is set: runkueworker's thread and ``kuemirror``. With ``pace_ms``,
+        a batch smaller than a full one is followed by that pause, so that a job's events
+        (start, complete ...) meet in one batch and its row is written once, not per event."""
         failures = 0
         held = False
         while not stop.is_set():
@@ -204,8 +217,10 @@ class Mirror:
                     logger.warning("job mirror: rebuilding from Redis (new, or events were lost)")
                     self._rebuild_from_here()
                 held = True
-                self.sync(block_ms)
+                applied = self.sync(block_ms)
                 failures = 0
+                if pace_ms and 0 < applied < self.batch:
+                    stop.wait(pace_ms / 1000)
             except (*UNREACHABLE, DatabaseError) as exc:
                 failures += 1
                 logger.warning("job mirror: %s; retrying", exc)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any, Callable
 
 import psutil
 import redis
@@ -21,20 +22,30 @@ BIN = Path(PY).parent
 class Handle:
     """Worker subprocesses; peak RSS of each process tree is sampled while it runs."""
 
-    def __init__(self, procs: list[subprocess.Popen]) -> None:
+    def __init__(self, procs: list[subprocess.Popen], side: Callable[[Any], bool] | None = None) -> None:
         self.procs = procs
+        self.side = side or (lambda child: False)  # a child that is not part of the worker
         self.peak_rss = 0  # bytes, largest process tree among the workers
+        self.peak_mirror_rss = 0  # bytes, django-kue's mirror syncer process (not in peak_rss)
         self.first_t = 0.0  # when the first job was seen done, and how many were done then
         self.first_done = 0
 
     def sample_rss(self) -> None:
+        """The worker's process tree (a prefork pool's children count), except django-kue's
+        mirror syncer, a separate service that runkueworker starts: its RSS is kept apart."""
         for p in self.procs:
             try:
                 root = psutil.Process(p.pid)
-                rss = sum(x.memory_info().rss for x in [root, *root.children(recursive=True)])
+                rss = mirror = 0
+                for x in [root, *root.children(recursive=True)]:
+                    if x is not root and self.side(x):
+                        mirror += x.memory_info().rss
+                    else:
+                        rss += x.memory_info().rss
             except psutil.Error:
                 continue
             self.peak_rss = max(self.peak_rss, rss)
+            self.peak_mirror_rss = max(self.peak_mirror_rss, mirror)
 
 
 class System:
@@ -82,7 +93,11 @@ class System:
         procs = [subprocess.Popen(cmd, env=self.env(), cwd=str(BENCH), stdout=subprocess.DEVNULL,
                                   stderr=open(BENCH / ".work" / f"{self.slug()}.log", "ab"),
                                   start_new_session=True) for _ in range(processes)]
-        return Handle(procs)
+        return Handle(procs, self.side_process)
+
+    def side_process(self, child: Any) -> bool:
+        """Whether a child process of a worker is a separate service (its RSS is kept apart)."""
+        return False
 
     def stop(self, handle: Handle) -> None:
         """SIGKILL: the measurement is over and Redis is flushed before the next one, so a

@@ -60,6 +60,11 @@ class Kue(System):
         return [PY, str(ROOT / "testproject" / "manage.py"), "runkueworker", "-v", "0",
                 "--types", "bench_probe" if probe else "noop"]
 
+    def side_process(self, child) -> bool:
+        """One runkueworker process has no child but its mirror syncer (forked, then named
+        kue-mirror; or ``manage.py kuemirror``)."""
+        return True
+
     def mirror_lag(self) -> int | None:
         """Events the mirror has not applied yet: read by its consumer group but not
         acknowledged, plus not read yet (None: no mirror group yet, e.g. while it rebuilds)."""

@@ -67,6 +67,29 @@ def _show(value: Any) -> str:
         return repr(value)
 
 
+_GOOD_TYPES: set[str] = set()  # types that passed _good_type (a handful per process)
+
+
+def _good_type(type: Any) -> bool:
+    if not isinstance(type, str) or not type.strip() or len(type) > 200 or any(
+        c.isspace() and c != " " or ord(c) < 32 for c in type
+    ):
+        return False
+    if len(_GOOD_TYPES) < 10_000:
+        _GOOD_TYPES.add(type)
+    return True
+
+
+def _decoded(fields: dict[Any, Any]) -> dict[str, str]:
+    """A hash reply as str -> str: bytes from a plain client, str with decode_responses."""
+    try:
+        return {k.decode(): v.decode() for k, v in fields.items()}
+    except AttributeError:
+        if all(k.__class__ is str and v.__class__ is str for k, v in fields.items()):
+            return fields  # decoded already (a decode_responses client, the worker's claim)
+        return {codec.text(k): codec.text(v) for k, v in fields.items()}  # type: ignore[misc]
+
+
 class Job:
     """One job. Unsaved until :meth:`save`; afterwards ``id`` is set and Redis is the truth.
 
@@ -78,9 +101,7 @@ class Job:
 
     def __init__(self, queue: Queue | None, type: str, data: Any = None,
                  options: JobOptions | None = None) -> None:
-        if not isinstance(type, str) or not type.strip() or len(type) > 200 or any(
-            c.isspace() and c != " " or ord(c) < 32 for c in type
-        ):
+        if not (isinstance(type, str) and (type in _GOOD_TYPES or _good_type(type))):
             raise InvalidJob(f"a job needs a type: a non-empty name of at most 200 characters, "
                              f"not {type!r}")
         if data is None:
@@ -144,7 +165,7 @@ class Job:
 
     @classmethod
     def _decode(cls, queue: Queue | None, job_id: Any, fields: dict[Any, Any]) -> Job:
-        f = {codec.text(k): codec.text(v) for k, v in fields.items()}
+        f = _decoded(fields)
         backoff = f.get("backoff")
         options = JobOptions(
             priority=int(f.get("priority") or 0),
@@ -155,7 +176,8 @@ class Job:
             remove_on_complete=f.get("removeOnComplete") == "true",
             search_keys=tuple(json.loads(f["search_keys"])) if f.get("search_keys") else None,
         )
-        job = cls(queue, f.get("type") or "?", codec.loads(f.get("data"), {}), options)
+        data = f.get("data")
+        job = cls(queue, f.get("type") or "?", {} if data == "{}" else codec.loads(data, {}), options)
         job.id = int(job_id)
         job.state = f.get("state")
         job.attempts_made = int(f.get("attempts") or 0)

@@ -21,7 +21,7 @@ from .redis_client import moved_on, topology_error
 
 NAMES = (
     "save", "update", "claim", "complete", "fail", "recover", "heartbeat", "promote",
-    "remove", "set_state", "set_priority", "progress", "log", "mirror_lock",
+    "remove", "set_state", "set_priority", "progress", "log", "mirror_lock", "fields",
     "cancel",
     "worker_beat",
 )

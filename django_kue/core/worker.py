@@ -65,6 +65,7 @@ class Worker:
         self._changes_seen = 0
         self._listening: frozenset[str] = frozenset()
         self._running: dict[int, Running] = {}
+        self._finishing: dict[int, Running] = {}  # handler returned, outcome not written yet
         self._outcomes: stdqueue.SimpleQueue[Any] = stdqueue.SimpleQueue()
         self._slots: dict[str, Slots] = {}
         self._doorbell: Doorbell | None = None
@@ -153,7 +154,7 @@ class Worker:
         failures = 0
         while not self.stopping:
             wants = self._wants()
-            busy = bool(self._running)  # a job finishing after the claim may be re-queued
+            busy = bool(self._running or self._finishing)  # a job finishing after the claim may be re-queued
             try:
                 next_due, claimed = self._claim(wants)
                 failures = 0
@@ -214,7 +215,7 @@ class Worker:
         if not self.burst or busy or len(wants) < len(self.handlers):
             return False
         with self._lock:
-            idle = not self._running
+            idle = not self._running and not self._finishing
         due_now = 0 <= next_due <= clock.now_ms()
         return idle and not due_now
 
@@ -249,6 +250,12 @@ class Worker:
         outcome = execute(running, HandlerContext(self, running.spec.type))
         if not self._settle(running):
             return False
+        # A completed job's slot is free once the handler returns: the next claim overlaps
+        # the completion's write, and the job stays fenced by its token (and its lease, still
+        # renewed) until then. A failure keeps its slot until written, so that the job's own
+        # events (failed attempt, enqueue, then the retry's start) reach signals in order.
+        if outcome.kind == "complete":
+            self._release(running, finishing=True)
         self._outcomes.put(outcome)
         return True
 
@@ -259,10 +266,12 @@ class Worker:
             running.settled = True
             return True
 
-    def _release(self, running: Running) -> None:
+    def _release(self, running: Running, finishing: bool = False) -> None:
         type_ = running.job.type
         with self._lock:
             self._running.pop(running.job.id, None)
+            if finishing:
+                self._finishing[running.job.id] = running
             self._free[type_] += 1
             self.processed += 1
             self._changes += 1
@@ -322,7 +331,10 @@ class Worker:
 
     def _done(self, outcome: Outcome, state: str) -> None:
         job = outcome.running.job
-        self._release(outcome.running)
+        with self._lock:
+            freed = self._finishing.pop(job.id, None) is not None  # when the handler returned
+        if not freed:
+            self._release(outcome.running)
         if state == "lost":
             logger.warning("%s %s finished after this worker lost it (ignored)", job.type, job.id)
         elif outcome.kind == "complete":
@@ -362,6 +374,7 @@ class Worker:
                 r.job.flush_progress()
             except Exception:  # a lost job's progress: the renewal below settles it
                 pass
+        running += list(self._finishing.values())  # outcome not written yet: still held
         if not running:
             return
         pairs: list[Any] = []

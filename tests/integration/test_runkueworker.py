@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -160,3 +161,89 @@ def test_sigterm_fails_what_outlives_the_shutdown_timeout(redis_queue, worker_pr
     assert stored.state == "inactive"
     assert (stored.attempts_made, stored.max_attempts) == (1, 3)
     assert stored.error == "shutdown"
+
+
+def children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def mirror_rows(db) -> dict[int, str]:
+    import sqlite3
+
+    with sqlite3.connect(db) as con:
+        try:
+            return dict(con.execute("SELECT id, state FROM django_kue_jobrecord").fetchall())
+        except sqlite3.OperationalError:  # no table yet
+            return {}
+
+
+@pytest.mark.slow
+def test_the_mirror_syncs_from_a_child_process_that_dies_with_its_worker(redis_queue, worker_process,
+                                                                        tmp_path):
+    """manage.py runkueworker syncs the mirror from a child process (forked before the worker's
+    threads start; off the worker's GIL); SIGKILL the worker and the child goes too, leaving no
+    syncer behind."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    db = tmp_path / "mirror.sqlite3"
+    env = {**os.environ, "KUE_SQLITE": str(db)}
+    subprocess.run([sys.executable, str(ROOT / "testproject" / "manage.py"), "migrate", "-v", "0"],
+                   env=env, check=True)
+    queue = redis_queue
+    jobs = queue.create_many([("t.echo", {"n": n}) for n in range(20)])
+    worker = worker_process("--types=t.echo", env={"KUE_SQLITE": str(db)})
+    wait_until(lambda: states(queue, jobs) == ["complete"] * 20 or worker.poll() is not None,
+               timeout=60, message="the jobs to complete")
+    assert worker.poll() is None, worker.stdout.read()
+    wait_until(lambda: mirror_rows(db) == {j.id: "complete" for j in jobs}, timeout=30,
+               message="the mirror's rows")
+    kids = children(worker.pid)
+    assert len(kids) == 1  # forked: named kue-mirror; spawned: manage.py kuemirror
+    assert Path(f"/proc/{kids[0]}/comm").read_text().strip() == "kue-mirror" \
+        or "kuemirror" in Path(f"/proc/{kids[0]}/cmdline").read_text()
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(10)
+    wait_until(lambda: gone(kids[0]), timeout=10, message="the mirror process to stop with its worker")
+
+
+def test_the_worker_still_checks_the_kue_settings_at_start(queue, settings):
+    """runkueworker runs django_kue's own checks (not the URL/admin ones: a faster start)."""
+    from django.core.management.base import SystemCheckError
+
+    settings.KUE = {**settings.KUE, "PERFIX": "typo"}
+    with pytest.raises(SystemCheckError, match="PERFIX"):
+        call_command("runkueworker", "--burst", "--no-mirror", verbosity=0, skip_checks=False)
+
+
+@pytest.mark.slow
+def test_processes_sync_the_mirror_in_the_supervisor(redis_queue, worker_process, tmp_path):
+    """--processes N: the workers run with --no-mirror and the supervisor, idle otherwise,
+    syncs the mirror (one syncer, no extra process)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    db = tmp_path / "mirror.sqlite3"
+    subprocess.run([sys.executable, str(ROOT / "testproject" / "manage.py"), "migrate", "-v", "0"],
+                   env={**os.environ, "KUE_SQLITE": str(db)}, check=True)
+    queue = redis_queue
+    supervisor = worker_process("--processes=2", "--types=t.echo", env={"KUE_SQLITE": str(db)})
+    jobs = queue.create_many([("t.echo", {"n": n}) for n in range(10)])
+    wait_until(lambda: states(queue, jobs) == ["complete"] * 10 or supervisor.poll() is not None,
+               timeout=60, message="the jobs to complete")
+    assert supervisor.poll() is None, supervisor.stdout.read()
+    wait_until(lambda: mirror_rows(db) == {j.id: "complete" for j in jobs}, timeout=30,
+               message="the mirror's rows")
+    workers = children(supervisor.pid)
+    assert len(workers) == 2
+    assert all("--no-mirror" in Path(f"/proc/{pid}/cmdline").read_text() for pid in workers)
+    supervisor.send_signal(signal.SIGTERM)
+    assert supervisor.wait(30) == 0

@@ -10,6 +10,8 @@
 --          type: includes/ratelimit.lua; its next due time then includes the window's end)
 -- Returns  {next_due_ms or -1, jobs promoted, {id, field, value, ...} per claimed job...}
 -- Events   promotion + enqueue (promoted jobs), start (claimed jobs)
+-- Cost     per job one HMGET, one HSET, the event and the HGETALL of the reply; the zsets
+--          (inactive, active, leases) change once per type and call (bulk)
 
 local now, worker, lease = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 local promoted = promote(now, tonumber(ARGV[4]))
@@ -19,24 +21,34 @@ for a = 5, #ARGV, 2 do
   if want > 0 then
     local popped = redis.call('ZPOPMIN', K.type_state(jtype, 'inactive'), want)
     rate_spend(jtype, #popped / 2)
+    local members, active, leased = {}, {}, {}
+    local started = cjson.encode({jtype})
     for p = 1, #popped, 2 do
       local member = popped[p]
       local id = idof(member)
       local jk = K.job(id)
-      redis.call('ZREM', K.state('inactive'), member)
-      if redis.call('EXISTS', jk) == 1 then
-        local priority = tonumber(redis.call('HGET', jk, 'priority')) or 0
-        redis.call('HINCRBY', jk, 'token', 1)
-        redis.call('HSET', jk, 'state', 'active', 'started_at', int(now), 'updated_at', int(now),
-          'workerId', worker)
-        redis.call('HDEL', jk, 'duration')
-        enter(member, jtype, 'active', priority)
-        redis.call('ZADD', K.leases(), now + lease, member)
-        emit('start', id, jtype, cjson.encode({jtype}))
+      members[#members + 1] = member
+      local f = redis.call('HMGET', jk, 'priority', 'token', 'duration')
+      if f[1] then  -- (no hash: removed meanwhile)
+        local priority = tonumber(f[1]) or 0
+        redis.call('HSET', jk, 'token', int((tonumber(f[2]) or 0) + 1), 'state', 'active',
+          'started_at', int(now), 'updated_at', int(now), 'workerId', worker)
+        if f[3] then redis.call('HDEL', jk, 'duration') end
+        active[#active + 1] = priority
+        active[#active + 1] = member
+        leased[#leased + 1] = now + lease
+        leased[#leased + 1] = member
+        emit('start', id, jtype, started)
         local job = redis.call('HGETALL', jk)
         table.insert(job, 1, id)
         out[#out + 1] = job
       end
+    end
+    if #members > 0 then bulk('ZREM', K.state('inactive'), members) end
+    if #active > 0 then
+      bulk('ZADD', K.state('active'), active)
+      bulk('ZADD', K.type_state(jtype, 'active'), active)
+      bulk('ZADD', K.leases(), leased)
     end
   end
 end

@@ -3,12 +3,14 @@ also does it by default), or reconcile the whole table once with ``--rebuild``."
 
 from __future__ import annotations
 
+import argparse
 import signal
 import threading
 
 from django.core.management.base import BaseCommand, CommandError
 
 from django_kue.mirror import Mirror, MirrorBusy
+from django_kue.mirror_process import CHILD_BATCH, PACE_MS, watch_parent
 
 
 class Command(BaseCommand):
@@ -19,6 +21,7 @@ class Command(BaseCommand):
                             help="reconcile the whole table with Redis once, then exit")
         parser.add_argument("--once", action="store_true",
                             help="apply the events waiting now, then exit")
+        parser.add_argument("--parent", type=int, help=argparse.SUPPRESS)  # runkueworker's child
 
     def handle(self, *args, **options) -> None:
         mirror = Mirror()
@@ -38,5 +41,9 @@ class Command(BaseCommand):
         stop = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
+        if options["parent"]:  # runkueworker's child: quiet, and gone with its worker
+            watch_parent(options["parent"], stop)
+            Mirror(batch=CHILD_BATCH).follow(stop, pace_ms=PACE_MS)
+            return
         self.stdout.write("mirror: following the event stream (Ctrl-C stops)")
-        mirror.follow(stop)
+        mirror.follow(stop, pace_ms=PACE_MS)

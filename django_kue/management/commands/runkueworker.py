@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 
+from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError
 
 from django_kue import periodic
@@ -17,6 +18,7 @@ from django_kue.core.errors import KueError
 from django_kue.core.periodic import Scheduler
 from django_kue.core.worker import Worker
 from django_kue.mirror import syncing
+from django_kue.mirror_process import mirroring
 from django_kue.registry import handler_specs
 from django_kue.supervisor import run_processes
 
@@ -48,6 +50,10 @@ def type_list(text: str) -> list[str]:
 
 class Command(BaseCommand):
     help = "Run the @kue_job handlers: claim jobs from Redis and process them."
+    # django_kue's own checks (settings.KUE) and Django's compatibility ones, not the URL,
+    # admin and template checks (importing every urlconf and admin took ~0.3-0.6 s of each
+    # worker's start; `manage.py check` and runserver still run them all)
+    requires_system_checks = [Tags.compatibility]
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--types", type=type_list, help="comma-separated job types (default: all)")
@@ -81,6 +87,10 @@ class Command(BaseCommand):
         if options["concurrency"]:
             specs = [dataclasses.replace(s, concurrency=options["concurrency"]) for s in specs]
         if options["processes"] > 1:
+            if options["mirror"] and kue_settings.MIRROR:
+                # the supervisor, idle otherwise, syncs the mirror; its workers do not
+                with syncing():
+                    sys.exit(run_processes(options["processes"], [*_child_argv(options), "--no-mirror"]))
             sys.exit(run_processes(options["processes"], _child_argv(options)))
         timeout = options["shutdown_timeout"]
         worker = Worker(
@@ -93,7 +103,7 @@ class Command(BaseCommand):
         scheduler = Scheduler(get_queue(), schedules).start() if schedules else None
         try:
             if options["mirror"] and kue_settings.MIRROR:
-                with syncing():  # one process syncs at a time: a lock in Redis picks it
+                with mirroring():  # one process syncs at a time: a lock in Redis picks it
                     worker.run()
             else:
                 worker.run()

@@ -136,3 +136,40 @@ def test_update_of_a_removed_job_is_not_found(queue):
     job.remove()
     with pytest.raises(JobNotFound):
         job.save()
+
+
+def test_create_many_batches_zsets_and_doorbells_with_the_same_outcome(queue):
+    """save.lua batches a call's zset adds, types and doorbells per type: every job still lands
+    in exactly one state, in id order, FIFO within a priority, one doorbell token per new job
+    up to the cap, and each job's own event in order. Over 2,000 jobs (unpack() slices)."""
+    specs = []
+    for i in range(2500):
+        if i % 500 == 7:
+            specs.append(("video", {"i": i}, {"delay": 60_000}))
+        else:
+            specs.append(("email" if i % 3 else "video", {"i": i}, {"priority": "high"} if i % 5 == 0 else {}))
+    jobs = queue.create_many(specs)
+    ids = [j.id for j in jobs]
+    assert ids == list(range(ids[0], ids[0] + 2500))
+    assert int(queue.client.get(queue.keys.ids)) == ids[-1]
+    delayed = [j for j in jobs if j.delay]
+    assert [j.state for j in delayed] == ["delayed"] * 5
+    for j in (jobs[0], jobs[1], jobs[7], jobs[2499]):
+        assert_state(queue, j.id, j.type, j.state)
+    assert queue.counts() == {"inactive": 2495, "delayed": 5, "active": 0, "complete": 0, "failed": 0}
+    assert queue.client.zcard(queue.keys.jobs) == 2500
+    assert queue.types() == ["email", "video"]
+    for t in ("email", "video"):
+        assert queue.client.llen(queue.keys.wake(t)) == 32  # WAKE_CAP
+        expected = sorted((j for j in jobs if j.type == t and not j.delay),
+                          key=lambda j: (j.priority, j.id))
+        assert [j.id for j in queue.range_by_type(t, "inactive", 0, -1)] == [j.id for j in expected]
+    assert fields(queue, jobs[7].id)["state"] == "delayed" and "delay" in fields(queue, jobs[7].id)
+    assert events(queue, jobs[7].id) == [("delayed", [])]
+    assert events(queue, jobs[8].id) == [("enqueue", ["video" if 8 % 3 == 0 else "email"])]
+
+
+def test_a_small_batch_rings_one_doorbell_per_job(queue):
+    queue.create_many([("email", {})] * 3 + [("video", {})])
+    assert queue.client.llen(queue.keys.wake("email")) == 3
+    assert queue.client.llen(queue.keys.wake("video")) == 1

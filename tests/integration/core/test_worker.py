@@ -183,3 +183,39 @@ def test_bad_concurrency_is_refused(concurrency):
 
     with pytest.raises(InvalidJob, match="concurrency"):
         HandlerSpec("email", lambda job: 1, concurrency)
+
+
+def test_a_slot_is_free_when_its_handler_returns_and_the_job_stays_held_until_written(queue, worker_on):
+    """The slot comes free as the handler returns (the next claim overlaps the completion
+    write); until the finisher writes the outcome, the heartbeat still renews the job's lease,
+    so a slow write is not mistaken for a dead worker."""
+    import dataclasses
+    import time
+
+    from django_kue.core.queue import Queue
+
+    short = Queue(queue.client, dataclasses.replace(queue.config, lease=300))
+    ran = []
+    gate = threading.Event()
+
+    def handler(job):
+        ran.append(job.data["i"])
+        if job.data["i"] == 2:
+            gate.set()  # ran while job 1's outcome was still unwritten: its slot was free
+
+    worker = worker_on(short, {"email": handler}, concurrency=1)
+    original = worker._write_outcomes
+
+    def slow(batch):
+        if any(o.running.job.data["i"] == 1 for o in batch):
+            assert gate.wait(5)
+            time.sleep(1.0)  # three leases long
+        original(batch)
+
+    worker._write_outcomes = slow
+    first, second = short.create("email", {"i": 1}).save(), short.create("email", {"i": 2}).save()
+    wait_until(lambda: short.get_job(first.id).state == "complete", timeout=10)
+    wait_until(lambda: short.get_job(second.id).state == "complete", timeout=10)
+    assert ran == [1, 2]
+    stored = short.get_job(first.id)
+    assert (stored.attempts_made, stored.error) == (1, None)

@@ -140,3 +140,12 @@ local function fail_attempt(id, member, jtype, now, message, stack, delay_overri
   enter_inactive(id, member, jtype, tonumber(f[2]) or 0, now)
   return {'inactive', made, remaining}
 end
+
+-- One command for many values (ZADD key s1 m1 s2 m2 ..., ZREM key m1 m2 ...), in slices:
+-- unpack() takes a few thousand values at most. A batch's zsets change once per call this
+-- way, not once per job: every redis.call costs a few microseconds of its own.
+local function bulk(command, key, values)
+  for s = 1, #values, 4000 do
+    redis.call(command, key, unpack(values, s, math.min(s + 3999, #values)))
+  end
+end
