@@ -20,12 +20,12 @@ import uuid
 from typing import Any, Iterable, Iterator
 
 import redis
-from django.db import DatabaseError, close_old_connections, transaction
+from django.db import DatabaseError, DataError, IntegrityError, close_old_connections, transaction
 
 from .core import codec
 from .core.queue import Queue
 from .core.redis_client import UNREACHABLE
-from .mirror_rows import RowWriter, hashes, orm_upsert
+from .mirror_rows import RowWriter, hashes, json_columns, orm_upsert
 from .models import JobRecord
 
 logger = logging.getLogger("django_kue.mirror")
@@ -150,12 +150,16 @@ class Mirror:
             with transaction.atomic(using=writer.using):
                 orm_upsert(jobs)
             return {job.id for job in jobs}
-        found = hashes(self.queue, ids)
         synced = writer.synced()
-        rows = [writer.row(i, f, synced) for i, f in found]
-        with transaction.atomic(using=writer.using):
-            writer.upsert(rows)
-        return {i for i, _f in found}
+        rows = [row for i, f in hashes(self.queue, ids) if (row := _row(writer, i, f, synced))]
+        try:
+            with transaction.atomic(using=writer.using):
+                writer.upsert(rows)
+        except (IntegrityError, DataError):  # a job whose JSON was corrupted in Redis by hand
+            rows = [row for row in rows if _readable(row)]
+            with transaction.atomic(using=writer.using):
+                writer.upsert(rows)
+        return {row[0] for row in rows}
 
     def _writer(self) -> RowWriter:
         if self._rows is None:
@@ -257,3 +261,26 @@ def syncing(queue: Queue | None = None) -> Iterator[Mirror]:
             logger.info("job mirror: no final catch-up (%s)", exc)
         finally:
             close_old_connections()
+
+
+def _row(writer: RowWriter, job_id: int, values: list[Any], synced: Any) -> Any:
+    """The job's row, or None (and a warning) for a hash corrupted by hand: the mirror skips
+    it, as the job lists do, rather than stop."""
+    try:
+        return writer.row(job_id, values, synced)
+    except (ValueError, TypeError) as exc:
+        logger.warning("job mirror: job %s cannot be read from Redis (corrupted?): %s", job_id, exc)
+        return None
+
+
+def _readable(row: Any) -> bool:
+    """False for a row whose JSON columns do not parse (only checked once a write failed, so
+    the common batch pays nothing)."""
+    try:
+        for text in json_columns(row):
+            if text is not None:
+                codec.loads(text)
+        return True
+    except ValueError as exc:
+        logger.warning("job mirror: job %s has JSON that cannot be read (corrupted?): %s", row[0], exc)
+        return False

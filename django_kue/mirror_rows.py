@@ -105,6 +105,11 @@ class RowWriter:
                 cursor.executemany(self._sql, rows)
 
 
+def json_columns(row: Row) -> tuple[Any, ...]:
+    """The row's JSON texts (data, progress_data, result)."""
+    return row[5], row[7], row[12]
+
+
 def orm_upsert(jobs: list[Any]) -> None:
     """The portable path (MySQL, Oracle ...): the ORM's bulk upsert of Job objects."""
     if jobs:

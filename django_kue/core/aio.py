@@ -20,14 +20,11 @@ from __future__ import annotations
 import asyncio
 import inspect
 import threading
-import traceback
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
 
-from . import clock, codec
 from .context import HandlerContext
-from .errors import LeaseLost
-from .handlers import HandlerSpec, Outcome, Running
+from .handlers import HandlerSpec, Outcome, Running, failed, returned
 
 if TYPE_CHECKING:
     from .worker import Worker
@@ -130,18 +127,11 @@ class AsyncSlots:
 
 
 async def aexecute(running: Running, ctx: Any) -> Outcome:
-    """``handlers.execute`` for a coroutine: its return value is the result, an exception
-    fails the attempt (cancellation is not caught: the job was settled already)."""
+    """``handlers.execute`` for a coroutine (cancellation is not caught: the job was settled
+    already)."""
     job, spec = running.job, running.spec
     try:
         value = await (spec.fn(job, ctx) if spec.takes_ctx else spec.fn(job))
-        result = "" if value is None else codec.dumps(value, what="result")
-        kind, error, stack = "complete", "", ""
-    except LeaseLost as exc:
-        kind, result, error, stack = "fail", "", str(exc), ""
     except Exception as exc:  # the handler's failure is the job's failure, not the worker's
-        kind, result = "fail", ""
-        error = str(exc) or exc.__class__.__name__
-        stack = traceback.format_exc()
-    duration = int(clock.monotonic_ms() - running.started)
-    return Outcome(running, kind, duration, result, error, stack)
+        return failed(running, exc)
+    return returned(running, value)

@@ -74,16 +74,31 @@ def execute(running: Running, ctx: Any) -> Outcome:
     job, spec = running.job, running.spec
     try:
         value = spec.fn(job, ctx) if spec.takes_ctx else spec.fn(job)
-        result = "" if value is None else codec.dumps(value, what="result")
-        kind, error, stack = "complete", "", ""
-    except LeaseLost as exc:
-        kind, result, error, stack = "fail", "", str(exc), ""
     except Exception as exc:  # the handler's failure is the job's failure, not the worker's
-        kind, result = "fail", ""
-        error = str(exc) or exc.__class__.__name__
-        stack = traceback.format_exc()
-    duration = int(clock.monotonic_ms() - running.started)
-    return Outcome(running, kind, duration, result, error, stack)
+        return failed(running, exc)
+    return returned(running, value)
+
+
+def returned(running: Running, value: Any) -> Outcome:
+    """The outcome of a handler that returned ``value``: its JSON is the job's result; a value
+    JSON cannot hold fails the attempt (sync and async handlers alike)."""
+    try:
+        result = "" if value is None else codec.dumps(value, what="result")
+    except Exception as exc:
+        return failed(running, exc)
+    return Outcome(running, "complete", _elapsed(running), result)
+
+
+def failed(running: Running, exc: Exception) -> Outcome:
+    """The outcome of a handler that raised: a lost lease needs no traceback, the rest do."""
+    if isinstance(exc, LeaseLost):
+        return Outcome(running, "fail", _elapsed(running), "", str(exc), "")
+    stack = "".join(traceback.format_exception(exc))
+    return Outcome(running, "fail", _elapsed(running), "", str(exc) or exc.__class__.__name__, stack)
+
+
+def _elapsed(running: Running) -> int:
+    return int(clock.monotonic_ms() - running.started)
 
 
 class Slots:
