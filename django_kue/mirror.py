@@ -254,13 +254,19 @@ def syncing(queue: Queue | None = None) -> Iterator[Mirror]:
     finally:
         stop.set()
         thread.join(10)
-        try:
-            with mirror.locked():
-                mirror.catch_up()
-        except (MirrorBusy, redis.ConnectionError, DatabaseError) as exc:
-            logger.info("job mirror: no final catch-up (%s)", exc)
-        finally:
-            close_old_connections()
+        final_catch_up(mirror)
+
+
+def final_catch_up(mirror: Mirror) -> None:
+    """Apply what is left as a worker stops, so a burst worker leaves the mirror current;
+    another syncer holding the lock, or Redis or the database gone, only skips it."""
+    try:
+        with mirror.locked():
+            mirror.catch_up()
+    except (MirrorBusy, redis.ConnectionError, DatabaseError) as exc:
+        logger.info("job mirror: no final catch-up (%s)", exc)
+    finally:
+        close_old_connections()
 
 
 def _row(writer: RowWriter, job_id: int, values: list[Any], synced: Any) -> Any:

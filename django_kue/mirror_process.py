@@ -23,12 +23,11 @@ import threading
 import time
 from typing import Iterator
 
-import redis
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connections
+from django.db import connections
 
 from .conf import kue_settings
-from .mirror import Mirror, MirrorBusy, syncing
+from .mirror import Mirror, final_catch_up, syncing
 
 logger = logging.getLogger("django_kue.mirror")
 
@@ -69,14 +68,7 @@ def mirroring() -> Iterator[None]:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-        mirror = Mirror()
-        try:
-            with mirror.locked():
-                mirror.catch_up()
-        except (MirrorBusy, redis.ConnectionError, DatabaseError) as exc:
-            logger.info("job mirror: no final catch-up (%s)", exc)
-        finally:
-            close_old_connections()
+        final_catch_up(Mirror())
 
 
 def _spawn() -> subprocess.Popen:
