@@ -21,7 +21,7 @@ import asyncio
 import inspect
 import threading
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .context import HandlerContext
 from .handlers import HandlerSpec, Outcome, Running, failed, returned
@@ -36,14 +36,14 @@ def is_async(spec: HandlerSpec) -> bool:
     return inspect.iscoroutinefunction(spec.fn)
 
 
-def slots(spec: HandlerSpec, worker: Worker) -> AsyncSlots | None:
-    """The type's AsyncSlots when its handler is a coroutine function, else None (threads)."""
-    if not is_async(spec):
-        return None
-    loop = worker.__dict__.get("_event_loop")
-    if loop is None:
-        loop = worker.__dict__["_event_loop"] = LoopThread(f"{worker.id}:asyncio")
-    return AsyncSlots(spec, worker, loop)
+def slots(specs: Iterable[HandlerSpec], worker: Worker) -> dict[str, AsyncSlots]:
+    """AsyncSlots for the types whose handler is a coroutine function, all on one event loop
+    (none is started when no type is async); the other types get slot threads."""
+    coroutines = [spec for spec in specs if is_async(spec)]
+    if not coroutines:
+        return {}
+    loop = LoopThread(f"{worker.id}:asyncio")
+    return {spec.type: AsyncSlots(spec, worker, loop) for spec in coroutines}
 
 
 class LoopThread:

@@ -125,8 +125,9 @@ class Worker:
     def run(self) -> int:
         """Work until stopped (or, in burst mode, until nothing is left); returns jobs run."""
         self._doorbell = Doorbell(self.queue.client)
+        coroutines = aio.slots(self.handlers.values(), self)
         for spec in self.handlers.values():
-            self._slots[spec.type] = aio.slots(spec, self) or Slots(spec, self._run_one, self.id)
+            self._slots[spec.type] = coroutines.get(spec.type) or Slots(spec, self._run_one, self.id)
         finisher = threading.Thread(target=self._finish_loop, name="kue-finisher", daemon=True)
         heartbeat = threading.Thread(target=self._heartbeat_loop, name="kue-heartbeat", daemon=True)
         finisher.start()
