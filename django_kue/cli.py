@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
-from .core import clock
+from .core import clock, workers
 from .core.errors import JobNotFound
 from .core.job import Job
 from .core.metrics import snapshot
@@ -76,11 +76,10 @@ def jobs(queue: Queue, state: str, type_: str | None, limit: int, order: str) ->
 
 
 def workers_table(queue: Queue) -> str:
-    snap = snapshot(queue)
     now = clock.now_ms()
     rows = [[w.get("host"), w.get("pid"), ", ".join(f"{t}×{n}" for t, n in w["types"].items()),
              w.get("active"), w.get("processed"), ago(w.get("heartbeat_at"), now) + " ago"]
-            for w in snap.workers]
+            for w in workers.live(queue)]
     return table(["host", "pid", "types", "active", "processed", "heartbeat"], rows)
 
 
