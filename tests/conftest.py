@@ -18,6 +18,7 @@ import redis
 from django_kue.connection import get_queue
 from django_kue.core import HandlerSpec, Worker
 from django_kue.core.keys import Keys
+from django_kue.registry import kue_job, unregister
 
 REDIS_URL = os.environ.get("KUE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 IN_CI = bool(os.environ.get("CI"))
@@ -141,3 +142,18 @@ def worker_process(redis_queue):
         proc.wait(10)
         if proc.stdout:
             proc.stdout.close()
+
+
+@pytest.fixture
+def kue_types():
+    """``kue_types(name, **options)`` is ``@kue_job(name, **options)``, and the types a test
+    registers are unregistered afterwards, so tests stay independent."""
+    made = []
+
+    def register(name, *args, **kwargs):
+        made.append(name)
+        return kue_job(name, *args, **kwargs)
+
+    yield register
+    for name in made:
+        unregister(name)

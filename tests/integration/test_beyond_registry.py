@@ -21,16 +21,9 @@ def report(job):
 
 
 @pytest.fixture
-def types():
-    made = []
-
-    def register(name, *args, **kwargs):
-        made.append(name)
-        return kue_job(name, *args, **kwargs)(report)
-
-    yield register
-    for name in made:
-        unregister(name)
+def types(kue_types):
+    """Registers ``report`` under a test's type name (unregistered afterwards)."""
+    return lambda name, *args, **kwargs: kue_types(name, *args, **kwargs)(report)
 
 
 def test_rate_limit_reaches_the_worker_spec(types):

@@ -181,21 +181,27 @@ def mirror_rows(db) -> dict[int, str]:
             return {}
 
 
-@pytest.mark.slow
-def test_the_mirror_syncs_from_a_child_process_that_dies_with_its_worker(redis_queue, worker_process,
-                                                                        tmp_path):
-    """manage.py runkueworker syncs the mirror from a child process (forked before the worker's
-    threads start; off the worker's GIL); SIGKILL the worker and the child goes too, leaving no
-    syncer behind."""
+@pytest.fixture
+def mirror_db(tmp_path):
+    """A migrated SQLite file for runkueworker subprocesses (KUE_SQLITE) to mirror into."""
     import subprocess
     import sys
 
     from tests.conftest import ROOT
 
     db = tmp_path / "mirror.sqlite3"
-    env = {**os.environ, "KUE_SQLITE": str(db)}
     subprocess.run([sys.executable, str(ROOT / "testproject" / "manage.py"), "migrate", "-v", "0"],
-                   env=env, check=True)
+                   env={**os.environ, "KUE_SQLITE": str(db)}, check=True)
+    return db
+
+
+@pytest.mark.slow
+def test_the_mirror_syncs_from_a_child_process_that_dies_with_its_worker(redis_queue, worker_process,
+                                                                        mirror_db):
+    """manage.py runkueworker syncs the mirror from a child process (forked before the worker's
+    threads start; off the worker's GIL); SIGKILL the worker and the child goes too, leaving no
+    syncer behind."""
+    db = mirror_db
     queue = redis_queue
     jobs = queue.create_many([("t.echo", {"n": n}) for n in range(20)])
     worker = worker_process("--types=t.echo", env={"KUE_SQLITE": str(db)})
@@ -223,17 +229,10 @@ def test_the_worker_still_checks_the_kue_settings_at_start(queue, settings):
 
 
 @pytest.mark.slow
-def test_processes_sync_the_mirror_in_the_supervisor(redis_queue, worker_process, tmp_path):
+def test_processes_sync_the_mirror_in_the_supervisor(redis_queue, worker_process, mirror_db):
     """--processes N: the workers run with --no-mirror and the supervisor, idle otherwise,
     syncs the mirror (one syncer, no extra process)."""
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
-
-    db = tmp_path / "mirror.sqlite3"
-    subprocess.run([sys.executable, str(ROOT / "testproject" / "manage.py"), "migrate", "-v", "0"],
-                   env={**os.environ, "KUE_SQLITE": str(db)}, check=True)
+    db = mirror_db
     queue = redis_queue
     supervisor = worker_process("--processes=2", "--types=t.echo", env={"KUE_SQLITE": str(db)})
     jobs = queue.create_many([("t.echo", {"n": n}) for n in range(10)])

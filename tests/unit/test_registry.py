@@ -28,17 +28,9 @@ def with_ctx(job, ctx):
 
 
 @pytest.fixture
-def types():
-    """Types a test registers; unregistered afterwards so tests stay independent."""
-    made = []
-
-    def register(name, *args, **kwargs):
-        made.append(name)
-        return kue_job(name, *args, **kwargs)
-
-    yield register
-    for name in made:
-        unregister(name)
+def types(kue_types):
+    """kue_types, and the bare ``@kue_job`` type some tests register (named after greet)."""
+    yield kue_types
     unregister("greet")
 
 
