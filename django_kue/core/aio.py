@@ -111,7 +111,7 @@ class AsyncSlots:
                 return
             outcome = await aexecute(running, HandlerContext(self._worker, self.spec.type))
         if self._worker._settle(running):
-            self._worker._outcomes.put(outcome)
+            self._worker._finisher.put(outcome)
 
     def add_thread(self) -> None:
         """A job of this type was settled without its coroutine: cancel that coroutine."""

@@ -1,14 +1,15 @@
 """The worker: claim jobs of its types, run them in their slots, finish them in batches.
 
-Threads: the fetch loop (this one), a slot thread per unit of each type's concurrency, a
-finisher that completes/fails jobs in batched script calls, and a heartbeat that renews
-leases, enforces ttl, recovers other workers' stalled jobs and flushes throttled progress.
+The fetch loop (this thread) only claims and dispatches, so that nothing a job does, nor the
+writing of its outcome, delays the next claim: handlers run in a slot thread per unit of each
+type's concurrency, outcomes are written by the finisher (``finisher.py``), and leases, ttl
+and stalled jobs are the heartbeat's (``heartbeat.py``). What they share (free slots, the jobs
+held) lives here, under ``_lock``.
 """
 
 from __future__ import annotations
 
 import logging
-import queue as stdqueue
 import signal
 import threading
 import time
@@ -16,18 +17,18 @@ from typing import Any, Callable, Iterable, Mapping
 
 import redis
 
-from . import aio, backoff, clock, codec, events, workers
+from . import aio, clock, events, workers
 from .config import worker_identity
 from .context import HandlerContext
 from .doorbell import Doorbell
+from .finisher import Finisher
 from .handlers import HandlerSpec, Outcome, Running, Slots, execute
+from .heartbeat import Heartbeat
 from .intake import claimed_job
 from .job import Job
 from .queue import Queue
 
 logger = logging.getLogger("django_kue.worker")
-
-_STOP = object()
 
 
 class Worker:
@@ -66,11 +67,10 @@ class Worker:
         self._listening: frozenset[str] = frozenset()
         self._running: dict[int, Running] = {}
         self._finishing: dict[int, Running] = {}  # handler returned, outcome not written yet
-        self._outcomes: stdqueue.SimpleQueue[Any] = stdqueue.SimpleQueue()
         self._slots: dict[str, Slots] = {}
         self._doorbell: Doorbell | None = None
-        self._beat = threading.Event()  # set when the run ends: the heartbeat stops once idle
-        self._nudge = threading.Event()  # a new ttl deadline (or the end): re-plan the heartbeat
+        self._finisher = Finisher(self)
+        self._heartbeat = Heartbeat(self)
 
     # -- control (any thread) ----------------------------------------------------------------
     def stop(self) -> None:
@@ -93,7 +93,7 @@ class Worker:
 
     def _expire_paused(self, type_: str, running: list[Running]) -> None:
         if type_ in self._paused:
-            self._expire(running, "shutdown")
+            self._heartbeat.expire(running, "shutdown")
 
     def resume(self, type: str) -> None:
         with self._lock:
@@ -128,8 +128,8 @@ class Worker:
         coroutines = aio.slots(self.handlers.values(), self)
         for spec in self.handlers.values():
             self._slots[spec.type] = coroutines.get(spec.type) or Slots(spec, self._run_one, self.id)
-        finisher = threading.Thread(target=self._finish_loop, name="kue-finisher", daemon=True)
-        heartbeat = threading.Thread(target=self._heartbeat_loop, name="kue-heartbeat", daemon=True)
+        finisher = threading.Thread(target=self._finisher.run, name="kue-finisher", daemon=True)
+        heartbeat = threading.Thread(target=self._heartbeat.run, name="kue-heartbeat", daemon=True)
         finisher.start()
         heartbeat.start()
         logger.info("worker %s started: %s", self.id,
@@ -139,10 +139,9 @@ class Worker:
         finally:
             self.stopping = True
             self._drain()
-            self._outcomes.put(_STOP)
+            self._finisher.stop()
             finisher.join()
-            self._beat.set()
-            self._nudge.set()
+            self._heartbeat.stop()
             heartbeat.join()
             for slots in self._slots.values():
                 slots.close()
@@ -206,7 +205,7 @@ class Worker:
             self._running[job.id] = running
         self._slots[job.type].inbox.put(running)
         if running.deadline is not None:
-            self._nudge.set()  # the heartbeat may be asleep until long after this deadline
+            self._heartbeat.nudge()
 
     def _finished(self, next_due: int, wants: dict[str, int], busy: bool) -> bool:
         """Burst mode ends only when a claim that asked for every type found nothing, with no
@@ -257,7 +256,7 @@ class Worker:
         # events (failed attempt, enqueue, then the retry's start) reach signals in order.
         if outcome.kind == "complete":
             self._release(running, finishing=True)
-        self._outcomes.put(outcome)
+        self._finisher.put(outcome)
         return True
 
     def _settle(self, running: Running) -> bool:
@@ -283,137 +282,6 @@ class Worker:
             with self._changed:
                 self._changed.notify_all()
 
-    # -- finishing (finisher thread) ---------------------------------------------------------
-    def _finish_loop(self) -> None:
-        while True:
-            item = self._outcomes.get()
-            batch = []
-            while item is not _STOP:
-                batch.append(item)
-                if len(batch) >= 500:
-                    break
-                try:
-                    item = self._outcomes.get_nowait()
-                except stdqueue.Empty:
-                    break
-            if batch:
-                self._persist(batch)
-            if item is _STOP:
-                return
-
-    def _persist(self, batch: list[Outcome]) -> None:
-        while True:
-            try:
-                self._write_outcomes(batch)
-                return
-            except redis.ConnectionError as exc:
-                logger.warning("Redis unreachable finishing %d job(s) (%s); retrying", len(batch), exc)
-                events.report_error(self.queue.config.prefix, exc)
-                time.sleep(0.5)
-
-    def _write_outcomes(self, batch: list[Outcome]) -> None:
-        completes = [o for o in batch if o.kind == "complete"]
-        if completes:
-            args: list[Any] = [clock.now_ms()]
-            for o in completes:
-                args += [o.running.job.id, o.running.job._token, o.duration, o.result]
-            accepted = self.queue.scripts("complete", *args)
-            for o, ok in zip(completes, accepted):
-                self._done(o, "complete" if ok else "lost")
-        for o in batch:
-            if o.kind == "fail":
-                self._done(o, self._fail(o.running, o.error, o.stack))
-
-    def _fail(self, running: Running, error: str, stack: str) -> str:
-        job = running.job
-        override = backoff.callable_delay(running.spec.backoff, job.attempts_made + 1, job.delay)
-        reply = self.queue.scripts("fail", clock.now_ms(), job.id, job._token, error, stack, override)
-        return "lost" if not reply else codec.text(reply[0]) or "failed"
-
-    def _done(self, outcome: Outcome, state: str) -> None:
-        job = outcome.running.job
-        with self._lock:
-            freed = self._finishing.pop(job.id, None) is not None  # when the handler returned
-        if not freed:
-            self._release(outcome.running)
-        if state == "lost":
-            logger.warning("%s %s finished after this worker lost it (ignored)", job.type, job.id)
-        elif outcome.kind == "complete":
-            logger.info("%s %s complete in %d ms", job.type, job.id, outcome.duration)
-        else:
-            logger.info("%s %s failed attempt -> %s in %d ms: %s", job.type, job.id, state,
-                        outcome.duration, outcome.error)
-        if self.on_outcome is not None:
-            self.on_outcome(job, state, outcome)
-
-    # -- heartbeat thread ----------------------------------------------------------------------
-    def _heartbeat_loop(self) -> None:
-        interval = max(50.0, self.queue.config.lease / 3)
-        next_beat = 0.0
-        while not (self._beat.is_set() and not self._running):
-            now = clock.monotonic_ms()
-            try:
-                self._expire_ttl(now)
-                if now >= next_beat:
-                    self._renew()
-                    self.queue.recover_stalled()
-                    workers.beat(self)  # the operators' view: GET /workers, /metrics
-                    next_beat = now + interval
-            except redis.ConnectionError as exc:
-                if now >= next_beat:  # once per beat, not in a tight loop
-                    logger.warning("heartbeat: Redis unreachable (%s)", exc)
-                next_beat = now + min(interval, 1000.0)
-            deadlines = [r.deadline for r in list(self._running.values()) if r.deadline]
-            wake_at = min([next_beat, *deadlines])
-            self._nudge.wait(max(0.005, (wake_at - clock.monotonic_ms()) / 1000))
-            self._nudge.clear()
-
-    def _renew(self) -> None:
-        running = list(self._running.values())
-        for r in running:
-            try:
-                r.job.flush_progress()
-            except Exception:  # a lost job's progress: the renewal below settles it
-                pass
-        running += list(self._finishing.values())  # outcome not written yet: still held
-        if not running:
-            return
-        pairs: list[Any] = []
-        for r in running:
-            pairs += [r.job.id, r.job._token]
-        lost = self.queue.scripts("heartbeat", clock.now_ms(), self.queue.config.lease, *pairs)
-        for job_id in lost:
-            r = self._running.get(int(job_id))
-            if r is not None and self._settle(r):
-                logger.warning("%s %s: lease lost, abandoning it", r.job.type, r.job.id)
-                self._abandon(r)
-
-    def _expire_ttl(self, now: float) -> None:
-        due = [r for r in list(self._running.values()) if r.deadline is not None and now >= r.deadline]
-        self._expire(due, "TTL exceeded")
-
-    def _expire(self, running: Iterable[Running], reason: str) -> None:
-        """Fail jobs whose handlers still run (ttl, shutdown, pause timeout) and free their slots.
-
-        With Redis unreachable the slot is freed all the same: the job's lease then expires and
-        a worker recovers it, so it is not lost."""
-        for r in running:
-            if not self._settle(r):
-                continue
-            logger.warning("%s %s: failed with reason %r", r.job.type, r.job.id, reason)
-            try:
-                self._fail(r, reason, "")
-            except redis.ConnectionError as exc:
-                logger.warning("%s %s: Redis unreachable (%s); its lease will expire and it will "
-                               "be recovered", r.job.type, r.job.id, exc)
-            finally:
-                self._abandon(r)
-
-    def _abandon(self, running: Running) -> None:
-        """The job is settled without its thread: free the slot with a fresh thread."""
-        self._slots[running.job.type].add_thread()
-        self._release(running)
-
     # -- shutdown ------------------------------------------------------------------------------
     def _drain(self) -> None:
         deadline = None
@@ -427,4 +295,4 @@ class Worker:
                 self._changed.wait(0.05 if left is None else min(0.05, left))
         if self._running:
             logger.warning("shutdown timeout: failing %d running job(s)", len(self._running))
-            self._expire(list(self._running.values()), "shutdown")
+            self._heartbeat.expire(list(self._running.values()), "shutdown")

@@ -204,7 +204,7 @@ def test_a_slot_is_free_when_its_handler_returns_and_the_job_stays_held_until_wr
             gate.set()  # ran while job 1's outcome was still unwritten: its slot was free
 
     worker = worker_on(short, {"email": handler}, concurrency=1)
-    original = worker._write_outcomes
+    original = worker._finisher._write
 
     def slow(batch):
         if any(o.running.job.data["i"] == 1 for o in batch):
@@ -212,7 +212,7 @@ def test_a_slot_is_free_when_its_handler_returns_and_the_job_stays_held_until_wr
             time.sleep(1.0)  # three leases long
         original(batch)
 
-    worker._write_outcomes = slow
+    worker._finisher._write = slow
     first, second = short.create("email", {"i": 1}).save(), short.create("email", {"i": 2}).save()
     wait_until(lambda: short.get_job(first.id).state == "complete", timeout=10)
     wait_until(lambda: short.get_job(second.id).state == "complete", timeout=10)
