@@ -91,7 +91,7 @@ def test_the_queue_runs_on_the_embedded_redis(embedded):
 
 @pytest.mark.parametrize("args, words", [
     (["--port=0"], "not a TCP port"),
-    (["--jobs=-1"], "not a whole number"),
+    (["--jobs=-1"], "must not be negative"),
     (["--every=0"], "must be positive"),
     (["--exit-after=soon"], "not a number"),
 ])

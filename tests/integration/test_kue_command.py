@@ -57,7 +57,8 @@ def test_stats_watch_refreshes_until_its_count(redis_queue):
 
 
 @pytest.mark.parametrize("args", [["stats", "--watch", "0"], ["stats", "--watch", "x"],
-                                  ["stats", "--count", "1.5"], ["jobs", "finished"],
+                                  ["stats", "--count", "1.5"], ["stats", "--count", "2.0"],
+                                  ["jobs", "finished"],
                                   ["jobs", "failed", "--limit", "0"], ["remove"], ["frobnicate"]])
 def test_bad_arguments_are_refused(redis_queue, args):
     with pytest.raises(CommandError):

@@ -18,23 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_kue import cli
 from django_kue.connection import get_queue
 from django_kue.core.states import STATES
-
-
-def positive_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
-    return value
-
-
-def positive_int(text: str) -> int:
-    value = positive_number(text)
-    if value != int(value):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
-    return int(value)
+from django_kue.management.arguments import positive_int, positive_number
 
 
 class Command(BaseCommand):

@@ -12,8 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_kue.connection import get_queue
 from django_kue.core.errors import KueError
 from django_kue.core.retention import FINISHED, apply_keep
-
-from .runkueworker import non_negative_int, type_list
+from django_kue.management.arguments import non_negative_int, type_list
 
 
 class Command(BaseCommand):

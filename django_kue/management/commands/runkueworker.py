@@ -17,35 +17,11 @@ from django_kue.connection import get_queue
 from django_kue.core.errors import KueError
 from django_kue.core.periodic import Scheduler
 from django_kue.core.worker import Worker
+from django_kue.management.arguments import non_negative_int, positive_int, type_list
 from django_kue.mirror import syncing
 from django_kue.mirror_process import mirroring
 from django_kue.registry import handler_specs
 from django_kue.supervisor import run_processes
-
-
-def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
-    return value
-
-
-def positive_int(text: str) -> int:
-    """0 processes, 0 slots or 0 jobs would be a silent no-op: refused instead."""
-    value = non_negative_int(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
-
-
-def type_list(text: str) -> list[str]:
-    names = [t.strip() for t in text.split(",") if t.strip()]
-    if not names:
-        raise argparse.ArgumentTypeError("--types needs at least one job type")
-    return names
 
 
 class Command(BaseCommand):

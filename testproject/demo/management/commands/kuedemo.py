@@ -21,33 +21,12 @@ from django.test.utils import override_settings
 
 from django_kue.conf import to_core_config
 from django_kue.connection import get_queue
+from django_kue.management.arguments import non_negative_int, port, positive_number
 
 from ..embedded import EmbeddedRedis, answers
 from ..links import describe_urls
 from ..processes import Child, port_in_use, wait_for_port
 from ..samples import enqueue_samples
-
-
-def positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text} must be positive")
-    return value
-
-
-def count(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
-    return int(text)
-
-
-def port(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port")
-    return int(text)
 
 
 class Command(BaseCommand):
@@ -57,10 +36,10 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=port, default=8000, help="runserver's port (8000)")
         parser.add_argument("--no-worker", action="store_false", dest="worker",
                             help="do not start runkueworker (jobs wait in 'inactive')")
-        parser.add_argument("--jobs", type=count, default=24, help="sample jobs to start with (24)")
-        parser.add_argument("--every", type=positive, default=4.0,
+        parser.add_argument("--jobs", type=non_negative_int, default=24, help="sample jobs to start with (24)")
+        parser.add_argument("--every", type=positive_number, default=4.0,
                             help="seconds between two batches of new jobs (4)")
-        parser.add_argument("--exit-after", type=positive, dest="exit_after",
+        parser.add_argument("--exit-after", type=positive_number, dest="exit_after",
                             help="stop by itself after this many seconds (tests)")
         parser.add_argument("--embedded", action="store_true",
                             default=os.environ.get("KUE_DEMO_EMBEDDED") == "1",
