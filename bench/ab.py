@@ -63,6 +63,7 @@ def drain(kue: Kue, cmd: list[str], label: str, n: int, spy: Path | None = None,
         kue.q.create_many([("noop", {})] * min(10_000, n - start))
     cpu0 = cpu_times(os.getpid())  # redis-server's CPU so far is not this drain's
     cpu0.pop("worker", None)
+    kue.r.config_resetstat()
     t = time.monotonic()
     proc = subprocess.Popen(cmd, env=kue.env(), cwd=str(ROOT), stdout=subprocess.DEVNULL,
                             stderr=open(BENCH / ".work" / "ab.log", "ab"), start_new_session=True)
@@ -89,13 +90,16 @@ def drain(kue: Kue, cmd: list[str], label: str, n: int, spy: Path | None = None,
         caught = kue.mirror_catch_up(end, cap_s=20)
         extra = f"; mirror caught up {caught if caught is None else round(caught, 2)} s after, max lag {max_lag} events"
     cpu2 = cpu_times(proc.pid)
+    stats = sorted(kue.r.info("commandstats").items(), key=lambda kv: -kv[1]["usec"])
+    redis_usec = ", ".join(f"{k[8:]} {v['usec'] / max(1, done):.1f}" for k, v in stats[:8])
     cpu = f"all {per_job(cpu2, cpu0, done)}; steady {per_job(cpu2, cpu1, done - done1)}"
     if recorder is not None:
         recorder.wait(30)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(30)
     print(f"{label}: {done}/{n} in {end - t:.2f} s = {done / (end - t):,.0f} jobs/s from start, "
-          f"{done / (end - first) if first else 0:,.0f} steady{extra}\n    CPU µs/job: {cpu}", flush=True)
+          f"{done / (end - first) if first else 0:,.0f} steady{extra}\n    CPU µs/job: {cpu}"
+          f"\n    Redis µs/job by command (inner script calls included): {redis_usec}", flush=True)
 
 
 class EventsNoMirror(Kue):

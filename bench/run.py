@@ -409,7 +409,7 @@ def main() -> int:
     print(f"load average: start {result['loadavg_start']}, end {result['loadavg_end']}; "
           f"{result['seconds']} s; {result['machine'].get('cpu')}, {result['machine']['cores']} cores")
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    partial = bool(only) or set(workloads) != set(WORKLOADS)
+    partial = bool(only) or set(workloads) != set(WORKLOADS) or args.skip_w7
     name = f"{stamp}{'-quick' if args.quick else ''}{'-partial' if partial else ''}.json"
     paths = [BENCH / "results" / name]
     if not partial:  # latest.json (the README's table) is a whole run's

@@ -7,9 +7,11 @@ with redis-py (EVALSHA, reloaded on NOSCRIPT). Error replies are mapped to core 
 
 from __future__ import annotations
 
+import collections
 import functools
+import re
 from importlib import resources
-from typing import Any
+from typing import Any, Iterable, Sequence
 
 import redis
 
@@ -42,10 +44,35 @@ def source(name: str) -> str:
 
 
 @functools.cache
-def library() -> str:
+def includes() -> tuple[tuple[str, str, frozenset[str]], ...]:
+    """``lua/includes/*.lua`` in name order: (name, text, the top-level names it defines)."""
     folder = resources.files(__package__).joinpath("lua", "includes")
     parts = sorted((p.name, p.read_text()) for p in folder.iterdir() if p.name.endswith(".lua"))
-    return "\n".join(text for _, text in parts)
+    return tuple((name, text, frozenset(_DEFINED.findall(text))) for name, text in parts)
+
+
+_DEFINED = re.compile(r"^local (?:function )?(\w+)", re.MULTILINE)
+_WORD = re.compile(r"\w+")
+
+
+@functools.cache
+def library(name: str) -> str:
+    """The includes a script uses, directly or through another include, in name order.
+
+    Every call runs the whole library's top level (defining its functions) before the script:
+    all of it cost ≈ 15 µs per call, the part a script uses a third of that."""
+    parts = includes()
+    wanted = set(_WORD.findall(source(name)))
+    chosen: set[str] = set()
+    grew = True
+    while grew:
+        grew = False
+        for file, text, defined in parts:
+            if file not in chosen and (file == "common.lua" or defined & wanted):
+                chosen.add(file)
+                wanted |= set(_WORD.findall(text))
+                grew = True
+    return "\n".join(text for file, text, _ in parts if file in chosen)
 
 
 def compile_script(name: str, config: KueConfig) -> str:
@@ -67,7 +94,7 @@ def compile_script(name: str, config: KueConfig) -> str:
         "if reply == nil then reply = false end\n"
         "return {reply, EMITTED}\n"
     )
-    return (Keys.lua_prelude() + constants + library() + "\nlocal function main()\n"
+    return (Keys.lua_prelude() + constants + library(name) + "\nlocal function main()\n"
             + source(name) + epilogue)
 
 
@@ -89,11 +116,68 @@ class Scripts:
             reply = self._scripts[name](keys=self._keys, args=(events.origin(), "1" if collect else "",
                                                                *args), client=client)
         except redis.ResponseError as exc:
-            if topology_error(exc):  # a failover or a moved slot: as unreachable (retried)
-                raise moved_on(self._client, exc) from exc
-            raise _mapped(exc) from None
+            raise self._refused(exc) from None
         except redis.TimeoutError as exc:  # a server gone without closing (a dead host)
             raise redis.ConnectionError(f"Redis did not answer: {exc}") from exc
+        return self._delivered(reply, collect)
+
+    def many(self, name: str, calls: Iterable[Sequence[Any]]) -> list[Any]:
+        """Several calls of one script, in order, each sent before the previous one's reply is
+        read: Redis runs call k while this process builds and sends call k + 1 (create_many's
+        chunks). Only for calls that cannot fail on their content: after an error, the calls
+        already sent still run."""
+        pool = getattr(self._client, "connection_pool", None)
+        if pool is None:  # a Cluster client: one call at a time
+            return [self(name, *args) for args in calls]
+        collect = events.collecting()
+        head = ("EVALSHA", self._scripts[name].sha, 1, self._keys[0], events.origin(),
+                "1" if collect else "")
+        replies: list[Any] = []
+        unloaded: list[tuple[int, Sequence[Any]]] = []  # NOSCRIPT: not run; run again below
+        in_flight: collections.deque[Sequence[Any]] = collections.deque()
+        conn = pool.get_connection()
+        try:
+            for args in calls:
+                conn.send_packed_command(conn.pack_command(*head, *args))
+                in_flight.append(args)
+                if len(in_flight) > 1:  # one call runs while the next is built
+                    self._take(conn, collect, in_flight.popleft(), replies, unloaded)
+            while in_flight:
+                self._take(conn, collect, in_flight.popleft(), replies, unloaded)
+        except BaseException:
+            conn.disconnect()  # replies may still be on their way: this connection is done
+            raise
+        finally:
+            pool.release(conn)
+        for index, args in unloaded:  # the script was not loaded yet (or flushed): load, rerun
+            replies[index] = self(name, *args)
+        return replies
+
+    def _take(self, conn: Any, collect: bool, args: Sequence[Any], replies: list[Any],
+              unloaded: list[tuple[int, Sequence[Any]]]) -> None:
+        try:
+            replies.append(self._read(conn, collect))
+        except redis.exceptions.NoScriptError:
+            unloaded.append((len(replies), args))
+            replies.append(None)
+
+    def _read(self, conn: Any, collect: bool) -> Any:
+        try:
+            reply = conn.read_response()
+        except redis.exceptions.NoScriptError:
+            raise
+        except redis.ResponseError as exc:
+            raise self._refused(exc) from None
+        except redis.TimeoutError as exc:
+            raise redis.ConnectionError(f"Redis did not answer: {exc}") from exc
+        return self._delivered(reply, collect)
+
+    def _refused(self, exc: redis.ResponseError) -> Exception:
+        if topology_error(exc):  # a failover or a moved slot: as unreachable (retried)
+            return moved_on(self._client, exc)
+        return _mapped(exc)
+
+    def _delivered(self, reply: Any, collect: bool) -> Any:
         if not collect:
             return reply
         reply, emitted = reply

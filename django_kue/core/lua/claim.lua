@@ -8,12 +8,14 @@
 -- ARGV[4]  promotion limit (jobs per call)
 -- ARGV[5..] pairs: type, how many to claim at most ("want:limit:window" for a rate-limited
 --          type: includes/ratelimit.lua; its next due time then includes the window's end)
--- Returns  {next_due_ms or -1, jobs promoted, {id, field, value, ...} per claimed job...}
+-- Returns  {next_due_ms or -1, jobs promoted, {id, field, value, ...} per claimed job...}: the
+--          hash as read, then the fields claiming changed (a field's last value is its value)
 -- Events   promotion + enqueue (promoted jobs), start (claimed jobs)
--- Cost     per job one HMGET, one HSET, the event and the HGETALL of the reply; the zsets
+-- Cost     per job one HGETALL (read and reply), one HSET and the event; the zsets
 --          (inactive, active, leases) change once per type and call (bulk)
 
 local now, worker, lease = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
+local snow = int(now)
 local promoted = promote(now, tonumber(ARGV[4]))
 local out = {0, promoted}
 for a = 5, #ARGV, 2 do
@@ -28,19 +30,31 @@ for a = 5, #ARGV, 2 do
       local id = idof(member)
       local jk = K.job(id)
       members[#members + 1] = member
-      local f = redis.call('HMGET', jk, 'priority', 'token', 'duration')
-      if f[1] then  -- (no hash: removed meanwhile)
-        local priority = tonumber(f[1]) or 0
-        redis.call('HSET', jk, 'token', int((tonumber(f[2]) or 0) + 1), 'state', 'active',
-          'started_at', int(now), 'updated_at', int(now), 'workerId', worker)
-        if f[3] then redis.call('HDEL', jk, 'duration') end
+      local job = redis.call('HGETALL', jk)
+      if #job > 0 then  -- (no hash: removed meanwhile)
+        local priority, token, had_duration = 0, 0, false
+        for f = 1, #job, 2 do
+          local field = job[f]
+          if field == 'priority' then priority = tonumber(job[f + 1]) or 0
+          elseif field == 'token' then token = tonumber(job[f + 1]) or 0
+          elseif field == 'duration' then had_duration = true end
+        end
+        local changed = {'token', int(token + 1), 'state', 'active', 'started_at', snow,
+          'updated_at', snow, 'workerId', worker}
+        redis.call('HSET', jk, unpack(changed))
+        if had_duration then
+          redis.call('HDEL', jk, 'duration')
+          changed[#changed + 1] = 'duration'
+          changed[#changed + 1] = ''
+        end
         active[#active + 1] = priority
         active[#active + 1] = member
         leased[#leased + 1] = now + lease
         leased[#leased + 1] = member
         emit('start', id, jtype, started)
-        local job = redis.call('HGETALL', jk)
+        -- the hash as read, then what changed: a reader keeps a field's last value
         table.insert(job, 1, id)
+        for c = 1, #changed do job[#job + 1] = changed[c] end
         out[#out + 1] = job
       end
     end

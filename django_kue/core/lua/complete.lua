@@ -7,8 +7,8 @@
 -- Events   complete (result), then remove when removeOnComplete (Kue sent them the other way)
 --          or when KUE["KEEP"] removes old complete jobs;
 --          failed ("cancelled") for a job cancelled while it ran (includes/settle.lua)
--- Cost     per job one HMGET, one HSET and the events; the zsets (active, complete, leases)
---          and the work-time counter change once per type and call (bulk)
+-- Cost     per job one HMGET, one HSET and the events; the zsets (active, complete, leases),
+--          the work-time counter and the duration histogram change once per type and call
 
 local now = tonumber(ARGV[1])
 local out = {}
@@ -67,6 +67,7 @@ if completed > 0 then
   bulk('ZREM', K.leases(), leased)
   redis.call('INCRBY', K.work_time(), int(work))
   count_second(now, 'complete', completed)
+  flush_durations()
 end
 retain('complete', now, completed)
 return out

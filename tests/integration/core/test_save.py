@@ -173,3 +173,21 @@ def test_a_small_batch_rings_one_doorbell_per_job(queue):
     queue.create_many([("email", {})] * 3 + [("video", {})])
     assert queue.client.llen(queue.keys.wake("email")) == 3
     assert queue.client.llen(queue.keys.wake("video")) == 1
+
+
+def test_create_many_pipelines_its_chunks_and_reloads_a_flushed_script(queue):
+    """create_many sends chunk k + 1 before reading chunk k's reply (scripts.many). With the
+    scripts flushed from Redis, the calls answered NOSCRIPT are run again once loaded: every
+    job is saved exactly once, ids in order, and each enqueue event is written once."""
+    from django_kue.core.queue import SAVE_CHUNK
+
+    queue.client.script_flush()
+    n = SAVE_CHUNK * 3 + 17
+    jobs = queue.create_many([("email", {"i": i}) for i in range(n)])
+    ids = [j.id for j in jobs]
+    assert ids == list(range(ids[0], ids[0] + n))
+    assert int(queue.client.get(queue.keys.ids)) == ids[-1]
+    assert queue.counts()["inactive"] == n
+    assert [j.data["i"] for j in queue.range_by_state("inactive", 0, n, "asc")] == list(range(n))
+    enqueued = [e for _, e in queue.client.xrange(queue.keys.events) if e[b"event"] == b"enqueue"]
+    assert [int(e[b"id"]) for e in enqueued] == ids

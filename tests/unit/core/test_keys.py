@@ -39,7 +39,8 @@ def test_scan_pattern_escapes_the_braces():
 
 
 def _lua(body: str, base: str) -> list:
-    script = Keys.lua_prelude() + "local EVENTS, COLLECT = false, false\n" + scripts.library() + body
+    library = "\n".join(text for _, text, _ in scripts.includes())
+    script = Keys.lua_prelude() + "local EVENTS, COLLECT = false, false\n" + library + body
     return fakeredis.FakeRedis(decode_responses=True).eval(script, 1, base)
 
 
