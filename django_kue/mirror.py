@@ -57,6 +57,9 @@ class Mirror:
         self.client = queue.client
         self.stream = queue.keys.events
         self._rows: RowWriter | None = None
+        # job id -> the stream's last id when this syncer last read the job's hash: an event
+        # at or before it is in that read already, and the row written from it (see sync)
+        self._read_at: dict[int, tuple[int, int]] = {}
 
     # -- the lock --------------------------------------------------------------------------
     def hold(self) -> bool:
@@ -112,10 +115,23 @@ class Mirror:
             return 0
         if not entries:
             return 0
-        self.refresh(int(codec.text(fields.get(b"id") or fields.get("id")) or 0)
-                     for _id, fields in entries if fields)  # a trimmed pending entry has none
+        self.refresh(self._not_written(entries))
         self.client.xack(self.stream, GROUP, *[entry_id for entry_id, _f in entries])
         return len(entries)
+
+    def _not_written(self, entries: list[tuple[Any, dict]]) -> set[int]:
+        """The jobs of these events whose rows may not show them yet. A job whose hash was
+        read after an event was written needs no new read for it: most jobs' second and third
+        events (start, complete after enqueue) arrive once their row shows them already."""
+        read_at = self._read_at
+        ids = set()
+        for entry_id, fields in entries:
+            if not fields:  # a trimmed pending entry
+                continue
+            job_id = int(codec.text(fields.get(b"id") or fields.get("id")) or 0)
+            if job_id not in ids and read_at.get(job_id, (-1, 0)) < _stream_id(entry_id):
+                ids.add(job_id)
+        return ids
 
     def _read(self, after: str, block_ms: int | None = None) -> list[tuple[Any, dict]]:
         reply = self.client.xreadgroup(GROUP, CONSUMER, {self.stream: after}, count=self.batch,
@@ -136,13 +152,25 @@ class Mirror:
         ids = sorted({i for i in job_ids if i > 0})
         if not ids:
             return 0, 0
+        stream_at = self._stream_end()  # before the reads: every event up to it is in them
         found = self._upsert(ids)
         gone = [i for i in ids if i not in found]
         deleted = JobRecord.objects.filter(id__in=gone).delete()[0] if gone else 0
+        self._written(ids, stream_at)
         return len(found), deleted
 
+    def _stream_end(self) -> tuple[int, int]:
+        last = self.client.xrevrange(self.stream, count=1)
+        return _stream_id(last[0][0]) if last else (0, 0)
+
+    def _written(self, ids: Iterable[int], stream_at: tuple[int, int]) -> None:
+        """These jobs' rows are Redis as of ``stream_at`` (read then, and written)."""
+        if len(self._read_at) > 200_000:  # a bound, not a cache policy: forgetting costs a read
+            self._read_at.clear()
+        self._read_at.update(dict.fromkeys(ids, stream_at))
+
     def _upsert(self, ids: list[int]) -> set[int]:
-        """Read these jobs' hashes (one pipelined round trip) and upsert their rows (one
+        """Read these jobs' hashes (one script call) and upsert their rows (one
         ``executemany``, see mirror_rows); returns the ids found in Redis."""
         writer = self._writer()
         if not writer.fast:
@@ -175,11 +203,13 @@ class Mirror:
             ids = [int(s) for _m, s in self.client.zrangebyscore(
                 self.queue.keys.jobs, f"({low}", "+inf", start=0, num=self.batch, withscores=True)]
             high = ids[-1] if ids else None
+            stream_at = self._stream_end()
             found = self._upsert(ids) if ids else set()
             stale = JobRecord.objects.filter(id__gt=low)
             if high is not None:
                 stale = stale.filter(id__lte=high)
             deleted += stale.exclude(id__in=found).delete()[0]
+            self._written(found, stream_at)
             rows += len(found)
             if high is None:
                 return rows, deleted

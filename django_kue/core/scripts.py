@@ -7,7 +7,6 @@ with redis-py (EVALSHA, reloaded on NOSCRIPT). Error replies are mapped to core 
 
 from __future__ import annotations
 
-import collections
 import functools
 import re
 from importlib import resources
@@ -125,25 +124,29 @@ class Scripts:
         """Several calls of one script, in order, each sent before the previous one's reply is
         read: Redis runs call k while this process builds and sends call k + 1 (create_many's
         chunks). Only for calls that cannot fail on their content: after an error, the calls
-        already sent still run."""
+        already sent still run. (A pooled connection Redis closed is replaced by the pool when
+        it is taken, before anything is sent.)"""
         pool = getattr(self._client, "connection_pool", None)
         if pool is None:  # a Cluster client: one call at a time
             return [self(name, *args) for args in calls]
+        return self._pipelined(pool, name, calls)
+
+    def _pipelined(self, pool: Any, name: str, calls: Iterable[Sequence[Any]]) -> list[Any]:
+        sent: list[Sequence[Any]] = []
+        replies: list[Any] = []
         collect = events.collecting()
         head = ("EVALSHA", self._scripts[name].sha, 1, self._keys[0], events.origin(),
                 "1" if collect else "")
-        replies: list[Any] = []
         unloaded: list[tuple[int, Sequence[Any]]] = []  # NOSCRIPT: not run; run again below
-        in_flight: collections.deque[Sequence[Any]] = collections.deque()
         conn = pool.get_connection()
         try:
             for args in calls:
+                sent.append(args)
                 conn.send_packed_command(conn.pack_command(*head, *args))
-                in_flight.append(args)
-                if len(in_flight) > 1:  # one call runs while the next is built
-                    self._take(conn, collect, in_flight.popleft(), replies, unloaded)
-            while in_flight:
-                self._take(conn, collect, in_flight.popleft(), replies, unloaded)
+                if len(sent) - len(replies) > 1:  # one call runs while the next is built
+                    self._take(conn, collect, sent[len(replies)], replies, unloaded)
+            while len(replies) < len(sent):
+                self._take(conn, collect, sent[len(replies)], replies, unloaded)
         except BaseException:
             conn.disconnect()  # replies may still be on their way: this connection is done
             raise

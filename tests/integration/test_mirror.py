@@ -94,6 +94,40 @@ def test_applying_a_batch_twice_changes_nothing(queue, mirror):
     assert table_view() == before == redis_view(queue)
 
 
+def _hash_reads(mirror):
+    """Records the job ids whose hashes the mirror reads (it reads them through fields.lua)."""
+    read: list[int] = []
+    scripts = mirror.queue.scripts
+
+    class Recording:
+        def __call__(self, name, *args, **kw):
+            if name == "fields":
+                read.extend(int(a) for a in args[int(args[0]) + 1:])
+            return scripts(name, *args, **kw)
+
+        def __getattr__(self, attr):
+            return getattr(scripts, attr)
+
+    mirror.queue.scripts = Recording()
+    return read
+
+
+def test_events_already_in_a_row_are_not_read_again(queue, mirror):
+    """A row written from a hash read after an event shows that event: the sync does not read
+    the job again for it. An event written after the read is applied as usual."""
+    old, new = queue.create("email", {"n": 1}).save(), queue.create("email", {"n": 2}).save()
+    old.set_priority("high")
+    mirror.refresh([old.id])  # reads old after its enqueue and priority events
+    read = _hash_reads(mirror)
+    assert mirror.catch_up() == 3
+    assert read == [new.id]
+    assert JobRecord.objects.get(id=old.id).priority == -10
+    old.set_priority("critical")  # after the read: applied
+    assert mirror.catch_up() == 1
+    assert read == [new.id, old.id]
+    assert table_view() == redis_view(queue)
+
+
 def test_lag_counts_events_not_yet_applied(queue, mirror):
     assert mirror.lag() == 0
     queue.create_many([("email", {}) for _ in range(7)])

@@ -191,3 +191,17 @@ def test_create_many_pipelines_its_chunks_and_reloads_a_flushed_script(queue):
     assert [j.data["i"] for j in queue.range_by_state("inactive", 0, n, "asc")] == list(range(n))
     enqueued = [e for _, e in queue.client.xrange(queue.keys.events) if e[b"event"] == b"enqueue"]
     assert [int(e[b"id"]) for e in enqueued] == ids
+
+
+def test_create_many_after_redis_closed_its_pooled_connection(redis_queue, redis_client):
+    """scripts.many takes a connection from the pool itself (not through redis-py's retrying
+    execute_command): one Redis closed meanwhile (a restart, a timeout) is replaced on the way."""
+    from django_kue.core.queue import SAVE_CHUNK
+
+    redis_queue.create_many([("email", {})])
+    stale = redis_queue.client.client_id()  # the pooled connection create_many uses next
+    assert redis_client.client_kill_filter(_id=stale) == 1
+    jobs = redis_queue.create_many([("email", {"i": i}) for i in range(SAVE_CHUNK + 5)])
+    assert [j.data["i"] for j in redis_queue.range_by_state("inactive", 1, SAVE_CHUNK + 5)] == \
+        list(range(SAVE_CHUNK + 5))
+    assert redis_queue.counts()["inactive"] == len(jobs) + 1
