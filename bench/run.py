@@ -226,7 +226,7 @@ class Bench:
         if "w3" in self.workloads:
             out["w3"] = self.drain(s, best, 2, self.size_for(w2["steady_rate"] or w2["rate"], 2, 1.5))
             self.log(f"    W3 {best} x2: {out['w3']['rate']:,.0f} jobs/s ({out['w3']['done']}/{out['w3']['n']})")
-        if "w4" in self.workloads:
+        if "w4" in self.workloads and s.latency:
             out.update(self.latency(s, best))
             self.log(f"    W4 p50 {out['w4']['p50_ms']} ms; W5 p99 {out['w5']['p99_ms']} ms")
         out["loadavg_end"] = os.getloadavg()

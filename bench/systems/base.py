@@ -52,6 +52,7 @@ class System:
     name = "?"
     settings: tuple[str, ...] = ("default",)  # worker settings tried for W2 (the best is kept)
     bulk_note = ""  # how the bulk form is done, for the table's notes
+    latency = True  # runs W4/W5 (the events+mirror-off row does not: see systems/kue.py)
 
     def __init__(self) -> None:
         self.url = ""
