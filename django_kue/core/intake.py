@@ -23,14 +23,18 @@ def claimed_job(queue: Queue, flat: list[Any], handled: Container[str]) -> Job |
     """The job of one ``claim.lua`` reply entry (id, field, value, ...), holding its fencing
     token; None when it could not be read and was failed instead."""
     job_id = int(flat[0])
-    fields = dict(zip(flat[1::2], flat[2::2]))
+    pairs = iter(flat[1:])  # the hash, then the fields claiming changed: the last value wins
     try:
-        job = Job.from_hash(queue, job_id, fields)
+        fields = {k.decode(): v.decode() for k, v in zip(pairs, pairs)}
+    except AttributeError:  # a decode_responses client
+        fields = {codec.text(k): codec.text(v) for k, v in zip(flat[1::2], flat[2::2])}
+    try:
+        job = Job.from_hash(queue, job_id, fields, decoded=True)
         if job.type not in handled:
             raise CorruptJob(f"job {job_id} has type {job.type!r}, which this worker does not "
                              f"handle (its hash was changed in Redis?)")
     except CorruptJob as exc:
-        token = next((codec.text(v) for k, v in fields.items() if codec.text(k) == "token"), "")
+        token = fields.get("token", "")
         logger.error("%s; failing the attempt", exc)
         queue.scripts("fail", clock.now_ms(), job_id, token or "", str(exc), "", -1)
         return None

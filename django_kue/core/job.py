@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable
 
 from . import cancel, clock, codec, extras
 from .errors import CorruptJob, InvalidJob, JobFailed, LeaseLost
-from .options import JobOptions
+from .options import DEFAULTS, JobOptions
 from .states import State, parse_priority, parse_state
 
 if TYPE_CHECKING:
@@ -90,6 +90,24 @@ def _decoded(fields: dict[Any, Any]) -> dict[str, str]:
         return {codec.text(k): codec.text(v) for k, v in fields.items()}  # type: ignore[misc]
 
 
+def _options(f: dict[str, str]) -> JobOptions:
+    """A job hash's options: the shared defaults when it has none (a worker decodes every job
+    it claims, and most jobs use no option)."""
+    backoff, priority, attempts = f.get("backoff"), f.get("priority"), f.get("max_attempts")
+    if (priority in (None, "0") and attempts in (None, "1") and not backoff and not f.get("delay")
+            and not f.get("ttl") and not f.get("removeOnComplete") and not f.get("search_keys")):
+        return DEFAULTS
+    return JobOptions(
+        priority=int(priority or 0),
+        attempts=int(attempts or 1),
+        backoff=None if not backoff else True if backoff == "true" else json.loads(backoff),
+        delay=int(f.get("delay") or 0),
+        ttl=int(f.get("ttl") or 0),
+        remove_on_complete=f.get("removeOnComplete") == "true",
+        search_keys=tuple(json.loads(f["search_keys"])) if f.get("search_keys") else None,
+    )
+
+
 class Job:
     """One job. Unsaved until :meth:`save`; afterwards ``id`` is set and Redis is the truth.
 
@@ -155,27 +173,19 @@ class Job:
 
     # -- loading --------------------------------------------------------------------------
     @classmethod
-    def from_hash(cls, queue: Queue | None, job_id: Any, fields: dict[Any, Any]) -> Job:
-        """A job from its Redis hash; :class:`CorruptJob` when a field cannot be decoded
-        (data that is not a JSON object, a priority that is not a number ...)."""
+    def from_hash(cls, queue: Queue | None, job_id: Any, fields: dict[Any, Any],
+                  decoded: bool = False) -> Job:
+        """A job from its Redis hash (``decoded``: str keys and values already);
+        :class:`CorruptJob` when a field cannot be decoded (data that is not a JSON object, a
+        priority that is not a number ...)."""
         try:
-            return cls._decode(queue, job_id, fields)
+            return cls._decode(queue, job_id, fields if decoded else _decoded(fields))
         except (ValueError, TypeError) as exc:  # JSONDecodeError, InvalidJob, int("x") ...
             raise CorruptJob(f"job {job_id} cannot be read from Redis (corrupted?): {exc}") from None
 
     @classmethod
-    def _decode(cls, queue: Queue | None, job_id: Any, fields: dict[Any, Any]) -> Job:
-        f = _decoded(fields)
-        backoff = f.get("backoff")
-        options = JobOptions(
-            priority=int(f.get("priority") or 0),
-            attempts=int(f.get("max_attempts") or 1),
-            backoff=None if not backoff else True if backoff == "true" else json.loads(backoff),
-            delay=int(f.get("delay") or 0),
-            ttl=int(f.get("ttl") or 0),
-            remove_on_complete=f.get("removeOnComplete") == "true",
-            search_keys=tuple(json.loads(f["search_keys"])) if f.get("search_keys") else None,
-        )
+    def _decode(cls, queue: Queue | None, job_id: Any, f: dict[str, str]) -> Job:
+        options = _options(f)
         data = f.get("data")
         job = cls(queue, f.get("type") or "?", {} if data == "{}" else codec.loads(data, {}), options)
         job.id = int(job_id)

@@ -51,6 +51,9 @@ class JobOptions:
         return codec.dumps(self.backoff, what="backoff")
 
 
+DEFAULTS = JobOptions()  # shared by the jobs that use no option (most jobs): it is frozen
+
+
 def normalize(options: Mapping[str, Any]) -> dict[str, Any]:
     """Validated option values by name; an unknown name or a bad value raises InvalidJob."""
     unknown = set(options) - OPTION_NAMES

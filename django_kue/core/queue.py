@@ -16,14 +16,14 @@ from .config import KueConfig
 from .errors import CorruptJob, InvalidJob, JobNotFound
 from .job import Job
 from .keys import Keys
-from .options import JobOptions, normalize
+from .options import DEFAULTS, JobOptions, normalize
 from .scripts import Scripts
 from .states import STATES, parse_priority, parse_state
 
 logger = logging.getLogger("django_kue.queue")
 
 ORDERS = ("asc", "desc")
-_DEFAULTS = JobOptions()  # shared by jobs created without options (it is frozen)
+_DEFAULTS = DEFAULTS
 _DEFAULTS_ENCODED = (_DEFAULTS.priority, _DEFAULTS.attempts, _DEFAULTS.delay, _DEFAULTS.ttl,
                      _DEFAULTS.backoff_json, "", "")
 MAX_RANGE = 10_000  # jobs per range read: a page, not a dump
