@@ -110,8 +110,8 @@ class Mirror:
         except redis.ResponseError as exc:
             if "NOGROUP" not in str(exc):
                 raise
-            if self.ensure_group():
-                self.rebuild()
+            if self.ensure_group():  # the stream was deleted: everything before is unknown
+                self.start_rebuild()
             return 0
         if not entries:
             return 0
@@ -142,6 +142,8 @@ class Mirror:
         """Apply everything there is now (tests, ``kuemirror --once``)."""
         total = 0
         self.ensure_group()
+        while self.rebuild_step()[0]:  # one a syncer left unfinished
+            pass
         while applied := self.sync():
             total += applied
         return total
@@ -195,26 +197,49 @@ class Mirror:
         return self._rows
 
     def rebuild(self) -> tuple[int, int]:
-        """Reconcile the whole table with Redis, a page of job ids at a time (the jobs zset is
-        scored by id, so pages stay correct while jobs come and go). Returns (rows, deleted)."""
+        """Reconcile the whole table with Redis, now; returns (rows, deleted)."""
+        self._read_at.clear()  # every row is read, whatever wrote it before
+        self.client.set(self.queue.keys.mirror_rebuild, 0)
         rows = deleted = 0
-        low = 0
         while True:
-            ids = [int(s) for _m, s in self.client.zrangebyscore(
-                self.queue.keys.jobs, f"({low}", "+inf", start=0, num=self.batch, withscores=True)]
-            high = ids[-1] if ids else None
-            stream_at = self._stream_end()
-            found = self._upsert(ids) if ids else set()
-            stale = JobRecord.objects.filter(id__gt=low)
-            if high is not None:
-                stale = stale.filter(id__lte=high)
-            deleted += stale.exclude(id__in=found).delete()[0]
-            self._written(found, stream_at)
-            rows += len(found)
-            if high is None:
+            more, page_rows, page_deleted = self.rebuild_step()
+            rows, deleted = rows + page_rows, deleted + page_deleted
+            if not more:
                 return rows, deleted
-            low = high
             self.hold()  # a long rebuild keeps its lock
+
+    def start_rebuild(self) -> None:
+        """Follow the stream from its end from now on, and reconcile every job before that
+        a page at a time between event batches (``rebuild_step``). The page reached is kept in
+        Redis, so a syncer that dies midway is continued by the next one."""
+        self.client.xgroup_setid(self.stream, GROUP, id="$")
+        self.client.xgroup_delconsumer(self.stream, GROUP, CONSUMER)  # drop stale pending
+        self._read_at.clear()  # reads before now may be older than what was lost
+        self.client.set(self.queue.keys.mirror_rebuild, 0)
+
+    def rebuild_step(self) -> tuple[bool, int, int]:
+        """One page of a rebuild in progress, if any: (more to do, rows, deleted). The jobs
+        zset is scored by id, so pages stay correct while jobs come and go; a job whose row an
+        event wrote since the rebuild started is not read again (its next events follow it)."""
+        low = self.client.get(self.queue.keys.mirror_rebuild)
+        if low is None:
+            return False, 0, 0
+        low = int(low)
+        ids = [int(s) for _m, s in self.client.zrangebyscore(
+            self.queue.keys.jobs, f"({low}", "+inf", start=0, num=self.batch, withscores=True)]
+        unread = [i for i in ids if i not in self._read_at]
+        stream_at = self._stream_end()
+        found = self._upsert(unread) if unread else set()
+        stale = JobRecord.objects.filter(id__gt=low)
+        if ids:
+            stale = stale.filter(id__lte=ids[-1])
+        deleted = stale.exclude(id__in=found.union(set(ids) - set(unread))).delete()[0]
+        self._written(found, stream_at)
+        if ids:
+            self.client.set(self.queue.keys.mirror_rebuild, ids[-1])
+        else:
+            self.client.delete(self.queue.keys.mirror_rebuild)
+        return bool(ids), len(found), deleted
 
     # -- lag ------------------------------------------------------------------------------
     def _group(self) -> dict[str, Any] | None:
@@ -249,9 +274,10 @@ class Mirror:
                     continue
                 if not held and (self.ensure_group() or self.events_lost()):
                     logger.warning("job mirror: rebuilding from Redis (new, or events were lost)")
-                    self._rebuild_from_here()
+                    self.start_rebuild()
                 held = True
-                applied = self.sync(block_ms)
+                rebuilding, _rows, _deleted = self.rebuild_step()  # a page between two batches
+                applied = self.sync(None if rebuilding else block_ms)
                 failures = 0
                 if pace_ms and 0 < applied < self.batch:
                     stop.wait(pace_ms / 1000)
@@ -265,10 +291,10 @@ class Mirror:
         close_old_connections()
 
     def _rebuild_from_here(self) -> None:
-        """Move the group to the stream's end, then rebuild: later events reapply on top."""
-        self.client.xgroup_setid(self.stream, GROUP, id="$")
-        self.client.xgroup_delconsumer(self.stream, GROUP, CONSUMER)  # drop stale pending
-        self.rebuild()
+        """Start a rebuild and finish it now (the tests' shortcut)."""
+        self.start_rebuild()
+        while self.rebuild_step()[0]:
+            self.hold()
 
 
 @contextlib.contextmanager

@@ -29,6 +29,7 @@ TEMPLATES: dict[str, str] = {
     "search_word": "search:word:{word}",  # set: job ids whose search keys hold the word
     "search_object": "search:object:{id}",  # set: the words indexed for a job
     "mirror_lock": "mirror:lock",  # string: token of the one process syncing the Django mirror
+    "mirror_rebuild": "mirror:rebuild",  # string: job id the mirror's rebuild has reached (while one runs)
     "unique": "unique:{type}",  # hash: unique_key -> id of the live job holding it (unique.py)
     "periodic": "periodic:{name}",  # string: last tick (ms) of a schedule (periodic.py)
     "rate": "rate:{type}:{window}",  # string: jobs of a type started in a window (ratelimit.py)
@@ -70,6 +71,7 @@ class Keys:
     workers: str
     metrics: str
     mirror_lock: str
+    mirror_rebuild: str
     job: Callable[[object], str]
     log: Callable[[object], str]
     state: Callable[[str], str]

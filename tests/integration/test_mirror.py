@@ -204,9 +204,44 @@ def test_kuemirror_once(queue, mirror, capsys):
 def test_a_new_group_starts_with_a_rebuild(queue):
     queue.create_many([("email", {}) for _ in range(3)])  # before any group existed
     mirror = Mirror(queue)
-    assert mirror.sync() == 0  # NOGROUP: the group is created and the table rebuilt
-    assert len(table_view()) == 3
+    assert mirror.sync() == 0  # NOGROUP: the group is created and a rebuild started...
     assert any(g["name"] in (GROUP, GROUP.encode()) for g in queue.client.xinfo_groups(queue.keys.events))
+    mirror.catch_up()  # ...which the next syncing finishes
+    assert len(table_view()) == 3
+    assert not queue.client.exists(queue.keys.mirror_rebuild)
+
+
+def test_a_rebuild_a_syncer_left_unfinished_is_finished_by_the_next(queue):
+    """The page a rebuild has reached is kept in Redis: a syncer that dies midway (or a
+    worker stopped early) leaves it to the next one, instead of rows never written."""
+    queue.create_many([("email", {"n": i}) for i in range(7)])
+    JobRecord.objects.create(id=9999, type="stale", state="failed")
+    first = Mirror(queue, batch=2)
+    first.ensure_group()
+    first.start_rebuild()
+    assert first.rebuild_step()[:2] == (True, 2)  # then it dies
+    assert len(table_view()) == 3  # two rows, and the stale one
+    Mirror(queue, batch=2).catch_up()
+    assert table_view() == redis_view(queue) and len(table_view()) == 7
+    assert not queue.client.exists(queue.keys.mirror_rebuild)
+
+
+def test_a_rebuild_page_skips_jobs_events_wrote_since_it_started(queue, start_worker):
+    """A syncer follows new events between rebuild pages; a job whose row an event wrote
+    since the rebuild started is not read again by its page."""
+    jobs = queue.create_many([("email", {"n": i}) for i in range(6)])
+    mirror = Mirror(queue, batch=3)
+    mirror.ensure_group()
+    mirror.start_rebuild()
+    jobs[0].set_priority("high")
+    jobs[4].set_priority("high")
+    mirror.sync()  # their events: both rows written
+    read = _hash_reads(mirror)
+    assert mirror.rebuild_step()[:2] == (True, 2)
+    assert mirror.rebuild_step()[:2] == (True, 2)
+    assert mirror.rebuild_step()[0] is False
+    assert sorted(read) == [jobs[i].id for i in (1, 2, 3, 5)]
+    assert table_view() == redis_view(queue)
 
 
 @pytest.mark.slow
