@@ -217,7 +217,7 @@ class Mirror:
         self._read_at.clear()  # reads before now may be older than what was lost
         self.client.set(self.queue.keys.mirror_rebuild, 0)
 
-    def rebuild_step(self) -> tuple[bool, int, int]:
+    def rebuild_step(self, page: int | None = None) -> tuple[bool, int, int]:
         """One page of a rebuild in progress, if any: (more to do, rows, deleted). The jobs
         zset is scored by id, so pages stay correct while jobs come and go; a job whose row an
         event wrote since the rebuild started is not read again (its next events follow it)."""
@@ -226,7 +226,8 @@ class Mirror:
             return False, 0, 0
         low = int(low)
         ids = [int(s) for _m, s in self.client.zrangebyscore(
-            self.queue.keys.jobs, f"({low}", "+inf", start=0, num=self.batch, withscores=True)]
+            self.queue.keys.jobs, f"({low}", "+inf", start=0, num=page or self.batch,
+            withscores=True)]
         unread = [i for i in ids if i not in self._read_at]
         stream_at = self._stream_end()
         found = self._upsert(unread) if unread else set()
@@ -276,7 +277,9 @@ class Mirror:
                     logger.warning("job mirror: rebuilding from Redis (new, or events were lost)")
                     self.start_rebuild()
                 held = True
-                rebuilding, _rows, _deleted = self.rebuild_step()  # a page between two batches
+                # a page between two batches, of fewer jobs than a batch has events: behind a
+                # busy worker, it then finds most jobs written by their events already
+                rebuilding, _rows, _deleted = self.rebuild_step(max(1, self.batch // 4))
                 applied = self.sync(None if rebuilding else block_ms)
                 failures = 0
                 if pace_ms and 0 < applied < self.batch:
