@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -108,32 +107,6 @@ class System:
                 os.killpg(p.pid, signal.SIGKILL)
         for p in handle.procs:
             p.wait()
-
-    def wait_done(self, n: int, handle: Handle, cap_s: float) -> tuple[int, float]:
-        """Poll until n jobs are done or cap_s passes; (done, time of the last progress)."""
-        start = time.monotonic()
-        last, last_t, polls = 0, start, 0
-        while True:
-            count = self.done()
-            now = time.monotonic()
-            if count != last:
-                last, last_t = count, now
-            if count >= n or now - start > cap_s:
-                return count, last_t
-            polls += 1
-            if polls % 10 == 0:
-                handle.sample_rss()
-            if any(p.poll() is not None for p in handle.procs):
-                raise RuntimeError(f"{self.label()}: a worker exited early (see bench/.work/)")
-            time.sleep(0.005)
-
-    def idle(self) -> None:
-        """Called after the worker started and before probes: wait until it is ready."""
-        time.sleep(2.0)
-
-    def extra(self) -> dict:
-        """System-specific figures after W2 (django-kue: the mirror's catch-up)."""
-        return {}
 
     def label(self) -> str:
         return self.name
