@@ -45,9 +45,11 @@ for i = 0, n - 1 do repeat
   if ARGV[a + 7] ~= '' then fields[#fields + 1] = 'removeOnComplete'; fields[#fields + 1] = 'true' end
   if ARGV[a + 8] ~= '' then fields[#fields + 1] = 'search_keys'; fields[#fields + 1] = ARGV[a + 8] end
   redis.call('HSET', jk, unpack(fields))
-  for word in string.gmatch(ARGV[a + 9], '%S+') do
-    redis.call('SADD', K.search_word(word), id)
-    redis.call('SADD', K.search_object(id), word)
+  if ARGV[a + 9] ~= '' then
+    for word in string.gmatch(ARGV[a + 9], '%S+') do
+      redis.call('SADD', K.search_word(word), id)
+      redis.call('SADD', K.search_object(id), word)
+    end
   end
   all[#all + 1] = tonumber(id)
   all[#all + 1] = member
