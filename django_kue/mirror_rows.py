@@ -114,6 +114,19 @@ def json_columns(row: Row) -> tuple[Any, ...]:
     return row[5], row[7], row[12], row[22], row[23]
 
 
+def waited_for(rows: Sequence[Row]) -> set[int]:
+    """The ids these rows' jobs depend on (``depends_on``; "[]" for most rows, not decoded).
+    Text that is not a list of ids (a hash edited by hand) names none."""
+    out: set[int] = set()
+    for row in rows:
+        if row[22] != "[]":
+            try:
+                out.update(int(i) for i in codec.loads(row[22]))
+            except (ValueError, TypeError):
+                continue
+    return out
+
+
 def orm_upsert(jobs: list[Any]) -> None:
     """The portable path (MySQL, Oracle ...): the ORM's bulk upsert of Job objects."""
     if jobs:

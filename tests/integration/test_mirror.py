@@ -333,3 +333,30 @@ def test_beyond_kue_columns_follow_later_changes(queue, mirror):
     queue.set_state(child.id, "inactive")
     mirror.catch_up()
     assert _beyond_kue_columns(child.id)[0] is False
+
+
+def test_the_models_and_the_migrations_agree():
+    """makemigrations --check: a field added to JobRecord without its migration fails here."""
+    call_command("makemigrations", "django_kue", "--check", "--dry-run", stdout=io.StringIO())
+
+
+def test_a_parent_row_learns_of_a_dependent_saved_after_it(queue, mirror):
+    """Saving a child changes its parents' `dependents` with no event of theirs: the mirror
+    reads the parents again when it writes the child, on both write paths."""
+    from django_kue.mirror_rows import RowWriter
+
+    parent = queue.create("fetch", {"url": "a"}).save()
+    other = queue.create("fetch", {"url": "b"}).save()
+    mirror.catch_up()
+    assert _beyond_kue_columns(parent.id)[2] == []
+    child = queue.create("merge", depends_on=[parent, other]).save()
+    mirror.catch_up()
+    assert _beyond_kue_columns(parent.id)[2] == [child.id]
+    assert _beyond_kue_columns(other.id)[2] == [child.id]
+
+    mirror._rows = RowWriter()
+    mirror._rows.fast = False  # the portable path, as on MySQL
+    later = queue.create("notify", depends_on=[child]).save()
+    mirror.catch_up()
+    assert _beyond_kue_columns(child.id) == (False, [parent.id, other.id],
+                                             [later.id], "")
