@@ -48,7 +48,7 @@ class JobRecordAdmin(admin.ModelAdmin):
                     "cancelled", "created_at", "updated_at")
     list_display_links = ("id", "title")
     list_filter = ("state", "cancelled", "type")
-    search_fields = ("title", "data")
+    search_fields = ("title", "data", "unique_key")
     date_hierarchy = "created_at"
     list_per_page = 50
     action_form = PriorityActionForm
@@ -117,7 +117,9 @@ class JobRecordAdmin(admin.ModelAdmin):
     def _job_links(self, ids: Any) -> str:
         """Links to these jobs' pages; an id with no row (removed since) is shown unlinked,
         rather than as a link that would only say the job does not exist."""
-        ids = [i for i in ids if isinstance(i, int) and not isinstance(i, bool)] if isinstance(ids, list) else []
+        if not isinstance(ids, list):  # only a hash edited by hand holds anything else
+            return "-"
+        ids = [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
         if not ids:
             return "-"
         known = set(JobRecord.objects.filter(id__in=ids).values_list("id", flat=True))

@@ -45,7 +45,8 @@ class JobRecord(models.Model):
     duration = models.BigIntegerField(null=True, help_text="milliseconds")
     synced_at = models.DateTimeField(auto_now=True)
     # beyond Kue (core/extras.py): shown by the admin, filled by both mirror write paths
-    cancelled = models.BooleanField(default=False, help_text="cancelled through job.cancel(), the API or a dependency")
+    cancelled = models.BooleanField(
+        default=False, help_text="cancelled through job.cancel(), the API or a dependency")
     depends_on = models.JSONField(default=list, blank=True,
                                   help_text="ids of the jobs this one waits for")
     dependents = models.JSONField(default=list, blank=True,

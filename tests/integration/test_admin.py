@@ -220,6 +220,10 @@ def test_cancelled_filter(admin_client, beyond):
     assert shown_ids(changelist(admin_client, cancelled__exact="0", state="failed")) == set()
 
 
+def test_search_finds_a_unique_key(admin_client, beyond):
+    assert shown_ids(changelist(admin_client, q="report:<7")) == {beyond["unique"].id}
+
+
 def _change_page(client, job_id) -> str:
     response = client.get(reverse("admin:django_kue_jobrecord_change", args=[job_id]))
     assert response.status_code == 200
