@@ -45,10 +45,10 @@ def _pretty(value: Any) -> str:
 @admin.register(JobRecord)
 class JobRecordAdmin(admin.ModelAdmin):
     list_display = ("id", "type", "state", "priority", "title", "progress_bar", "attempts",
-                    "created_at", "updated_at")
+                    "cancelled", "created_at", "updated_at")
     list_display_links = ("id", "title")
-    list_filter = ("state", "type")
-    search_fields = ("title", "data")
+    list_filter = ("state", "cancelled", "type")
+    search_fields = ("title", "data", "unique_key")
     date_hierarchy = "created_at"
     list_per_page = 50
     action_form = PriorityActionForm
@@ -60,6 +60,8 @@ class JobRecordAdmin(admin.ModelAdmin):
                            "attempts", "worker_id")}),
         ("Times", {"fields": ("created_at", "updated_at", "promote_at", "started_at",
                               "failed_at", "duration", "synced_at")}),
+        ("Beyond Kue", {"fields": ("cancelled", "unique_key_text", "depends_on_links",
+                                   "dependents_links")}),
         ("Data and outcome", {"fields": ("data_pretty", "progress_data_pretty", "result_pretty",
                                          "error", "stack_pre", "log_lines")}),
     )
@@ -99,6 +101,32 @@ class JobRecordAdmin(admin.ModelAdmin):
     @admin.display(description="stack")
     def stack_pre(self, obj: JobRecord) -> str:
         return format_html("<pre>{}</pre>", obj.stack) if obj.stack else "-"
+
+    @admin.display(description="unique key")
+    def unique_key_text(self, obj: JobRecord) -> str:
+        return obj.unique_key or "-"
+
+    @admin.display(description="depends on")
+    def depends_on_links(self, obj: JobRecord) -> str:
+        return self._job_links(obj.depends_on)
+
+    @admin.display(description="dependents (waiting for it)")
+    def dependents_links(self, obj: JobRecord) -> str:
+        return self._job_links(obj.dependents)
+
+    def _job_links(self, ids: Any) -> str:
+        """Links to these jobs' pages; an id with no row (removed since) is shown unlinked,
+        rather than as a link that would only say the job does not exist."""
+        if not isinstance(ids, list):  # only a hash edited by hand holds anything else
+            return "-"
+        ids = [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
+        if not ids:
+            return "-"
+        known = set(JobRecord.objects.filter(id__in=ids).values_list("id", flat=True))
+        name = f"{self.admin_site.name}:django_kue_jobrecord_change"
+        return format_html_join(", ", "{}", (
+            (format_html('<a href="{}">#{}</a>', reverse(name, args=[i]), i) if i in known
+             else format_html("#{} (gone)", i),) for i in ids))
 
     @admin.display(description="log (from Redis)")
     def log_lines(self, obj: JobRecord) -> str:

@@ -25,7 +25,7 @@ from django.db import DatabaseError, DataError, IntegrityError, close_old_connec
 from .core import codec
 from .core.queue import Queue
 from .core.redis_client import UNREACHABLE
-from .mirror_rows import RowWriter, hashes, json_columns, orm_upsert
+from .mirror_rows import RowWriter, hashes, json_columns, orm_upsert, waited_for
 from .models import JobRecord
 
 logger = logging.getLogger("django_kue.mirror")
@@ -155,10 +155,16 @@ class Mirror:
         if not ids:
             return 0, 0
         stream_at = self._stream_end()  # before the reads: every event up to it is in them
-        found = self._upsert(ids)
+        found, parents = self._upsert(ids)
         gone = [i for i in ids if i not in found]
         deleted = JobRecord.objects.filter(id__in=gone).delete()[0] if gone else 0
         self._written(ids, stream_at)
+        # Saving a job with dependencies adds it to their `dependents` with no event of
+        # theirs: their rows are read again (only in batches holding such a job).
+        parents = sorted(parents.difference(ids))
+        if parents:
+            self._upsert(parents)
+            self._written(parents, stream_at)
         return len(found), deleted
 
     def _stream_end(self) -> tuple[int, int]:
@@ -171,15 +177,16 @@ class Mirror:
             self._read_at.clear()
         self._read_at.update(dict.fromkeys(ids, stream_at))
 
-    def _upsert(self, ids: list[int]) -> set[int]:
+    def _upsert(self, ids: list[int]) -> tuple[set[int], set[int]]:
         """Read these jobs' hashes (one script call) and upsert their rows (one
-        ``executemany``, see mirror_rows); returns the ids found in Redis."""
+        ``executemany``, see mirror_rows); returns the ids found in Redis, and the ids
+        those jobs depend on."""
         writer = self._writer()
         if not writer.fast:
             jobs = self.queue.get_jobs(ids)
             with transaction.atomic(using=writer.using):
                 orm_upsert(jobs)
-            return {job.id for job in jobs}
+            return {job.id for job in jobs}, {i for job in jobs for i in job.dependencies}
         synced = writer.synced()
         rows = [row for i, f in hashes(self.queue, ids) if (row := _row(writer, i, f, synced))]
         try:
@@ -189,7 +196,7 @@ class Mirror:
             rows = [row for row in rows if _readable(row)]
             with transaction.atomic(using=writer.using):
                 writer.upsert(rows)
-        return {row[0] for row in rows}
+        return {row[0] for row in rows}, waited_for(rows)
 
     def _writer(self) -> RowWriter:
         if self._rows is None:
@@ -230,7 +237,7 @@ class Mirror:
             withscores=True)]
         unread = [i for i in ids if i not in self._read_at]
         stream_at = self._stream_end()
-        found = self._upsert(unread) if unread else set()
+        found = self._upsert(unread)[0] if unread else set()  # parents: refresh() has them
         stale = JobRecord.objects.filter(id__gt=low)
         if ids:
             stale = stale.filter(id__lte=ids[-1])

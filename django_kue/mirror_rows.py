@@ -21,13 +21,15 @@ from .models import JobRecord
 COLUMNS = ("id", "type", "state", "priority", "title", "data", "progress", "progress_data",
            "attempts_made", "max_attempts", "error", "stack", "result", "worker_id",
            "created_at", "updated_at", "promote_at", "started_at", "failed_at", "duration",
-           "synced_at")
-_JSON = frozenset({"data", "progress_data", "result"})
+           "synced_at", "cancelled", "depends_on", "dependents", "unique_key")
+_JSON = frozenset({"data", "progress_data", "result", "depends_on", "dependents"})
 # the hash fields a row is made of, in the order RowWriter.row takes them ("type" first: a job
 # that is gone has none)
 FIELDS = ("type", "state", "priority", "data", "progress", "progress_data", "attempts",
           "max_attempts", "error", "stack", "result", "workerId", "created_at", "updated_at",
-          "promote_at", "started_at", "failed_at", "duration")
+          "promote_at", "started_at", "failed_at", "duration",
+          # beyond Kue (core/extras.py): "1" when cancelled; JSON arrays of ids; a string
+          "cancelled", "depends_on", "dependents", "unique_key")
 
 Row = tuple[Any, ...]
 
@@ -82,7 +84,8 @@ class RowWriter:
         """The row ``JobRecord.from_job(Job.from_hash(...))`` would write, as a tuple, from an
         HMGET of FIELDS (bytes or str values)."""
         (type_, state, priority, data, progress, progress_data, attempts, max_attempts, error,
-         stack, result, worker, created, updated, promote, started, failed, duration) = [
+         stack, result, worker, created, updated, promote, started, failed, duration,
+         cancelled, depends_on, dependents, unique_key) = [
             x.decode() if x.__class__ is bytes else x for x in v]
         data = data or "{}"
         title = None
@@ -97,6 +100,7 @@ class RowWriter:
             int(attempts or 0), int(max_attempts or 1), error or "", stack or "", _json(result),
             (worker or "")[:255], time(created), time(updated), time(promote), time(started),
             time(failed), int(duration) if duration else None, synced,
+            cancelled == "1", depends_on or "[]", dependents or "[]", (unique_key or "")[:1000],
         )
 
     def upsert(self, rows: Sequence[Row]) -> None:
@@ -106,8 +110,21 @@ class RowWriter:
 
 
 def json_columns(row: Row) -> tuple[Any, ...]:
-    """The row's JSON texts (data, progress_data, result)."""
-    return row[5], row[7], row[12]
+    """The row's JSON texts (data, progress_data, result, depends_on, dependents)."""
+    return row[5], row[7], row[12], row[22], row[23]
+
+
+def waited_for(rows: Sequence[Row]) -> set[int]:
+    """The ids these rows' jobs depend on (``depends_on``; "[]" for most rows, not decoded).
+    Text that is not a list of ids (a hash edited by hand) names none."""
+    out: set[int] = set()
+    for row in rows:
+        if row[22] != "[]":
+            try:
+                out.update(int(i) for i in codec.loads(row[22]))
+            except (ValueError, TypeError):
+                continue
+    return out
 
 
 def orm_upsert(jobs: list[Any]) -> None:

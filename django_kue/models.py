@@ -44,6 +44,14 @@ class JobRecord(models.Model):
     failed_at = models.DateTimeField(null=True)
     duration = models.BigIntegerField(null=True, help_text="milliseconds")
     synced_at = models.DateTimeField(auto_now=True)
+    # beyond Kue (core/extras.py): shown by the admin, filled by both mirror write paths
+    cancelled = models.BooleanField(
+        default=False, help_text="cancelled through job.cancel(), the API or a dependency")
+    depends_on = models.JSONField(default=list, blank=True,
+                                  help_text="ids of the jobs this one waits for")
+    dependents = models.JSONField(default=list, blank=True,
+                                  help_text="ids of the jobs waiting for this one")
+    unique_key = models.CharField(max_length=1000, blank=True, default="")
 
     class Meta:
         verbose_name = "job"
@@ -58,6 +66,7 @@ class JobRecord(models.Model):
     def from_job(cls, job: Any) -> JobRecord:
         """A row from a core Job (read from its Redis hash)."""
         d = job.to_dict()
+        key = job.unique_key  # a str once read from Redis (a callable only before a save)
         return cls(
             id=job.id, type=job.type[:200], state=job.state or "", priority=job.priority,
             title=(job.title or "")[:255], data=job.data, progress=max(0, min(100, d["progress"])),
@@ -67,13 +76,17 @@ class JobRecord(models.Model):
             created_at=from_ms(job.created_at), updated_at=from_ms(job.updated_at),
             promote_at=from_ms(job.promote_at), started_at=from_ms(job.started_at),
             failed_at=from_ms(job.failed_at), duration=job.duration,
+            cancelled=bool(getattr(job, "cancelled_flag", False)),
+            depends_on=list(job.dependencies), dependents=list(job.dependents),
+            unique_key=key[:1000] if isinstance(key, str) else "",
         )
 
     # the fields an upsert rewrites (all but the key)
     UPDATE_FIELDS = ("type", "state", "priority", "title", "data", "progress", "progress_data",
                      "attempts_made", "max_attempts", "error", "stack", "result", "worker_id",
                      "created_at", "updated_at", "promote_at", "started_at", "failed_at",
-                     "duration", "synced_at")
+                     "duration", "synced_at", "cancelled", "depends_on", "dependents",
+                     "unique_key")
 
 
 class Dashboard(models.Model):

@@ -12,13 +12,17 @@ import hmac
 from typing import Any, Iterable
 
 from django.http import HttpResponse
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework.views import APIView
 
 from ..conf import kue_settings
 from ..connection import get_queue
 from ..core.metrics import BUCKETS_MS, Snapshot, snapshot
 from ..mirror import GROUP
-from .base import PinnedMixin
+from .documented import DescribedView, document
 from .permissions import KuePermission
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -37,9 +41,36 @@ class BearerTokenOrKuePermission(KuePermission):
         return super().has_permission(request, view)
 
 
-class MetricsView(PinnedMixin, APIView):
+class MetricsSchema(AutoSchema):
+    """The API's usual authentication, or the scraper's bearer token (KUE["METRICS_TOKEN"])."""
+
+    TOKEN = "metricsToken"
+
+    def get_auth(self) -> list[Any]:
+        self.registry.register_on_missing(ResolvedComponent(
+            name=self.TOKEN, type=ResolvedComponent.SECURITY_SCHEMA, object=self.TOKEN,
+            schema={"type": "http", "scheme": "bearer",
+                    "description": "KUE['METRICS_TOKEN'], when set; opens /metrics only"}))
+        return [*super().get_auth(), {self.TOKEN: []}]
+
+
+EXPOSITION = OpenApiResponse(
+    response=OpenApiTypes.STR,
+    description="Prometheus' text exposition format 0.0.4 (" + CONTENT_TYPE + "): kue_jobs, "
+                "kue_jobs_completed_total, kue_jobs_failed_total, kue_job_attempts_failed_total, "
+                "kue_job_duration_seconds, kue_workers_alive, kue_worker_active_jobs, "
+                "kue_mirror_lag_seconds (once a mirror ran)",
+    examples=[OpenApiExample("scrape", value='# HELP kue_workers_alive Workers that sent a '
+                             'heartbeat within a lease.\n# TYPE kue_workers_alive gauge\n'
+                             'kue_workers_alive 1\n')])
+
+
+class MetricsView(DescribedView, APIView):
     permission_classes = [BearerTokenOrKuePermission]
 
+    @document(base=MetricsSchema, operation_id="metrics_retrieve", tags=["metrics"],
+              responses={(200, "text/plain"): EXPOSITION},
+              summary="Prometheus metrics", description="Read from Redis at scrape time.")
     def get(self, request: Any) -> HttpResponse:
         text = render(snapshot(get_queue(), mirror_group=GROUP))
         return HttpResponse(text, content_type=CONTENT_TYPE)

@@ -14,7 +14,7 @@ from typing import Any
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiYamlRenderer
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -29,6 +29,7 @@ from ..connection import get_queue
 from ..core.queue import Queue, parse_id
 from ..core.states import parse_priority, parse_state
 from .base import PinnedMixin
+from .documented import DescribedView, document
 from .errors import BadRequest, Conflict
 from .serializers import (
     JobCreateSerializer,
@@ -41,21 +42,8 @@ from .serializers import (
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 500
 
 
-class RestView(PinnedMixin):
-    """Base of the REST views: pinned like Kue's, and described by drf-spectacular."""
-
-    schema = AutoSchema()
-
-
-def document(**kwargs: Any) -> Any:
-    """drf-spectacular's ``extend_schema`` based on its own AutoSchema, not on the host's
-    ``REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]`` (which is DRF's own unless the host set it)."""
-
-    def decorate(fn: Any) -> Any:
-        fn.schema = AutoSchema
-        return extend_schema(**kwargs)(fn)
-
-    return decorate
+class RestView(DescribedView):
+    """Base of the REST views (in the schema, as DescribedView says)."""
 
 
 def _zid(job_id: int) -> str:
@@ -108,10 +96,18 @@ PAGE = inline_serializer("JobPage", {"next": serializers.URLField(allow_null=Tru
                                      "results": JobSerializer(many=True)})
 
 
+class OnePage(AutoSchema):
+    """The list answers one page object (``next`` and ``results``): drf-spectacular would
+    describe any ``list`` action's response as an array of it."""
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        return False
+
+
 class JobViewSet(RestView, viewsets.ViewSet):
     lookup_value_regex = r"[^/]+"
 
-    @document(parameters=LIST_PARAMETERS, responses=PAGE)
+    @document(base=OnePage, operation_id="jobs_list", parameters=LIST_PARAMETERS, responses=PAGE)
     def list(self, request: Request) -> Response:
         queue = get_queue()
         key = _list_key(queue, request)
@@ -202,12 +198,23 @@ class TypesView(RestView, APIView):
 
 
 class KueSchemaGenerator(SchemaGenerator):
-    """The schema of the REST API only, wherever the host mounted it."""
+    """The schema of the REST API and the beyond-Kue routes (documented.py says why not Kue's
+    own), wherever the host mounted them."""
 
     def _initialise_endpoints(self) -> None:
         super()._initialise_endpoints()
-        self.endpoints = [e for e in self.endpoints
-                          if issubclass(getattr(e[3], "cls", object), RestView)]
+        self.endpoints = [(_optional_slash(path, regex), regex, *rest)
+                          for path, regex, *rest in self.endpoints
+                          if issubclass(getattr(rest[1], "cls", object), DescribedView)]
+
+
+def _optional_slash(path: str, regex: str) -> str:
+    """Kue-style routes (``^workers/?$``) take the slash or not: described without it, as
+    Kue's clients and the README write them (drf-spectacular would keep the slash)."""
+    return path[:-1] if regex.endswith("/?$") and path.endswith("/") else path
+
+
+PATH_PREFIX = r"^.*/api(?=/)"
 
 
 class SchemaView(PinnedMixin, SpectacularAPIView):
@@ -217,7 +224,11 @@ class SchemaView(PinnedMixin, SpectacularAPIView):
     content_negotiation_class = DefaultContentNegotiation
     generator_class = KueSchemaGenerator
     custom_settings = {"TITLE": "django-kue REST API", "VERSION": __version__,
-                       "DESCRIPTION": "Jobs of the Redis-backed priority queue (Kue's model)."}
+                       "DESCRIPTION": "Jobs of the Redis-backed priority queue (Kue's model).",
+                       # what operation ids and tags leave out: the mount point and api/
+                       # ("jobs_list", tag "jobs"), wherever the host mounted the app; the
+                       # beyond-Kue routes name theirs (documented.py)
+                       "SCHEMA_PATH_PREFIX": PATH_PREFIX}
 
 
 class RootView(PinnedMixin, APIRootView):

@@ -186,3 +186,73 @@ def test_view_only_staff_can_browse_but_not_act(viewer, jobs, queue):
 def test_anonymous_is_sent_to_the_login(client, jobs):
     response = client.get(reverse(CHANGELIST))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+@pytest.fixture
+def beyond(queue):
+    """Mirrored beyond-Kue jobs: a cancelled one, a child waiting for two parents, a unique one."""
+    mirror = Mirror(queue)
+    mirror.ensure_group()
+    cancelled = queue.create("email", {"title": "stopped"}).save().cancel()
+    parent = queue.create("fetch", {"title": "parent"}).save()
+    other = queue.create("fetch", {"title": "other parent"}).save()
+    child = queue.create("merge", {"title": "child"}, depends_on=[parent, other]).save()
+    unique = queue.create("report", {"title": "report"}, unique_key="report:<7>").save()
+    mirror.catch_up()
+    return {"cancelled": cancelled, "parent": parent, "other": other, "child": child,
+            "unique": unique}
+
+
+def test_cancelled_column(admin_client, beyond):
+    response = changelist(admin_client)
+    html = response.content.decode()
+    assert '<th scope="col" class="sortable column-cancelled">' in html
+    assert html.count('<td class="field-cancelled"><img src="/static/admin/img/icon-yes.svg"') == 1
+    assert html.count('<td class="field-cancelled"><img src="/static/admin/img/icon-no.svg"') == 4
+
+
+def test_cancelled_filter(admin_client, beyond):
+    html = changelist(admin_client).content.decode()
+    assert "By cancelled" in html
+    assert shown_ids(changelist(admin_client, cancelled__exact="1")) == {beyond["cancelled"].id}
+    assert shown_ids(changelist(admin_client, cancelled__exact="0")) == {
+        beyond[name].id for name in ("parent", "other", "child", "unique")}
+    assert shown_ids(changelist(admin_client, cancelled__exact="0", state="failed")) == set()
+
+
+def test_search_finds_a_unique_key(admin_client, beyond):
+    assert shown_ids(changelist(admin_client, q="report:<7")) == {beyond["unique"].id}
+
+
+def _change_page(client, job_id) -> str:
+    response = client.get(reverse("admin:django_kue_jobrecord_change", args=[job_id]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _link(job_id) -> str:
+    return f'<a href="{reverse("admin:django_kue_jobrecord_change", args=[job_id])}">#{job_id}</a>'
+
+
+def test_dependencies_and_dependents_link_to_those_jobs(admin_client, beyond):
+    parent, other, child = beyond["parent"].id, beyond["other"].id, beyond["child"].id
+    html = _change_page(admin_client, child)
+    assert f"{_link(parent)}, {_link(other)}" in html  # depends on, in the saved order
+    assert 'name="_save"' not in html  # still read-only
+    for job_id in (parent, other):
+        assert _link(child) in _change_page(admin_client, job_id)  # its dependents
+
+
+def test_a_dependency_without_a_row_is_shown_unlinked(admin_client, beyond):
+    parent, child = beyond["parent"].id, beyond["child"].id
+    JobRecord.objects.filter(id=parent).delete()  # the mirror has not seen it (yet)
+    html = _change_page(admin_client, child)
+    assert f"#{parent} (gone)" in html and _link(parent) not in html
+    assert _link(beyond["other"].id) in html
+
+
+def test_change_page_shows_the_cancelled_flag_and_the_unique_key(admin_client, beyond):
+    html = _change_page(admin_client, beyond["unique"].id)
+    assert "report:&lt;7&gt;" in html and "report:<7>" not in html  # escaped
+    assert "icon-no.svg" in html
+    assert "icon-yes.svg" in _change_page(admin_client, beyond["cancelled"].id)

@@ -304,3 +304,94 @@ def test_runkueworker_no_mirror(queue):
     call_command("runkueworker", "--burst", "--types=t.echo", "--no-mirror", verbosity=0)
     assert queue.complete_count() == 3
     assert JobRecord.objects.count() == 0
+
+
+def _beyond_kue_jobs(queue):
+    """A cancelled job, a parent with two jobs waiting for it (one through the other), and a
+    unique job, all saved through the core."""
+    cancelled = queue.create("email", {"n": 1}).save().cancel()
+    parent = queue.create("fetch", {"url": "a"}).save()
+    other = queue.create("fetch", {"url": "b"}).save()
+    child = queue.create("merge", depends_on=[parent, other.id]).save()
+    unique = queue.create("report", {"user": 7}, unique_key="report:7").save()
+    return {"cancelled": cancelled, "parent": parent, "other": other, "child": child,
+            "unique": unique}
+
+
+def _beyond_kue_columns(job_id):
+    row = JobRecord.objects.get(id=job_id)
+    return row.cancelled, row.depends_on, row.dependents, row.unique_key
+
+
+def _assert_beyond_kue_columns(jobs):
+    ids = {name: job.id for name, job in jobs.items()}
+    assert _beyond_kue_columns(ids["cancelled"]) == (True, [], [], "")
+    assert _beyond_kue_columns(ids["parent"]) == (False, [], [ids["child"]], "")
+    assert _beyond_kue_columns(ids["other"]) == (False, [], [ids["child"]], "")
+    assert _beyond_kue_columns(ids["child"]) == (False, [ids["parent"], ids["other"]], [], "")
+    assert _beyond_kue_columns(ids["unique"]) == (False, [], [], "report:7")
+
+
+def test_beyond_kue_columns_from_the_event_stream(queue, mirror):
+    """The fast path (mirror_rows.RowWriter): cancelled flag, dependencies on both sides and
+    the unique key come from the job hashes."""
+    jobs = _beyond_kue_jobs(queue)
+    mirror.catch_up()
+    _assert_beyond_kue_columns(jobs)
+    row = JobRecord.objects.get(id=jobs["cancelled"].id)
+    assert (row.state, row.error) == ("failed", "cancelled")
+
+
+def test_beyond_kue_columns_through_the_orm_path(queue, mirror):
+    """The portable path (JobRecord.from_job, for databases other than SQLite and
+    PostgreSQL) writes the same values from Job objects."""
+    from django_kue.mirror_rows import orm_upsert
+
+    jobs = _beyond_kue_jobs(queue)
+    orm_upsert(queue.get_jobs([job.id for job in jobs.values()]))
+    _assert_beyond_kue_columns(jobs)
+    mirror.catch_up()  # the fast path rewrites the same rows with the same values
+    _assert_beyond_kue_columns(jobs)
+
+
+def test_beyond_kue_columns_follow_later_changes(queue, mirror):
+    """A cancel of a waiting job's dependency cancels it too (on_dependency_failure), and a
+    retry clears the flag: the rows follow each change."""
+    parent = queue.create("fetch", {"url": "a"}).save()
+    child = queue.create("merge", depends_on=[parent], on_dependency_failure="cancel").save()
+    mirror.catch_up()
+    assert _beyond_kue_columns(child.id) == (False, [parent.id], [], "")
+    parent.cancel()
+    mirror.catch_up()
+    assert _beyond_kue_columns(parent.id)[0] is True
+    assert _beyond_kue_columns(child.id)[0] is True
+    queue.set_state(child.id, "inactive")
+    mirror.catch_up()
+    assert _beyond_kue_columns(child.id)[0] is False
+
+
+def test_the_models_and_the_migrations_agree():
+    """makemigrations --check: a field added to JobRecord without its migration fails here."""
+    call_command("makemigrations", "django_kue", "--check", "--dry-run", stdout=io.StringIO())
+
+
+def test_a_parent_row_learns_of_a_dependent_saved_after_it(queue, mirror):
+    """Saving a child changes its parents' `dependents` with no event of theirs: the mirror
+    reads the parents again when it writes the child, on both write paths."""
+    from django_kue.mirror_rows import RowWriter
+
+    parent = queue.create("fetch", {"url": "a"}).save()
+    other = queue.create("fetch", {"url": "b"}).save()
+    mirror.catch_up()
+    assert _beyond_kue_columns(parent.id)[2] == []
+    child = queue.create("merge", depends_on=[parent, other]).save()
+    mirror.catch_up()
+    assert _beyond_kue_columns(parent.id)[2] == [child.id]
+    assert _beyond_kue_columns(other.id)[2] == [child.id]
+
+    mirror._rows = RowWriter()
+    mirror._rows.fast = False  # the portable path, as on MySQL
+    later = queue.create("notify", depends_on=[child]).save()
+    mirror.catch_up()
+    assert _beyond_kue_columns(child.id) == (False, [parent.id, other.id],
+                                             [later.id], "")
