@@ -87,7 +87,7 @@ def _decoded(fields: dict[Any, Any]) -> dict[str, str]:
     except AttributeError:
         if all(k.__class__ is str and v.__class__ is str for k, v in fields.items()):
             return fields  # decoded already (a decode_responses client, the worker's claim)
-        return {codec.text(k): codec.text(v) for k, v in fields.items()}  # type: ignore[misc]
+        return {codec.text(k): codec.text(v) for k, v in fields.items()}
 
 
 def _options(f: dict[str, str]) -> JobOptions:
@@ -139,14 +139,24 @@ class Job:
         self.error: str | None = None
         self.stack: str | None = None
         self.worker_id: str | None = None
-        self.created_at = self.updated_at = self.promote_at = None
-        self.started_at = self.failed_at = self.duration = None
+        # ms since the epoch (duration: ms), None until saved / started / failed
+        self.created_at: int | None = None
+        self.updated_at: int | None = None
+        self.promote_at: int | None = None
+        self.started_at: int | None = None
+        self.failed_at: int | None = None
+        self.duration: int | None = None
         self._token = ""  # the fencing token while a worker runs this job
         self._last_progress_write = 0.0
         self._pending_progress: tuple[int, Any] | None = None
         self._listeners: dict[str, list[Callable[..., Any]]] = {}  # job.on(), until saved
         self.dependents: list[int] = []  # ids of jobs waiting for this one (dependencies.py)
         self.duplicate = False  # save() returned the live job holding its unique_key instead
+        self._raw_token = ""  # the hash's token field as read (intake.py makes it the job's own)
+        # extras.py: set from the job hash by extras.loaded()
+        self.waiting = 0  # dependencies not complete yet
+        self.cancelled_flag = False  # cancel asked while active
+        self.periodic: str | None = None  # the schedule that created it
 
     # Kue's option accessors, readable as attributes
     priority = property(lambda self: self.options.priority)
