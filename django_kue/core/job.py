@@ -159,15 +159,41 @@ class Job:
         self.periodic: str | None = None  # the schedule that created it
 
     # Kue's option accessors, readable as attributes
-    priority = property(lambda self: self.options.priority)
-    max_attempts = property(lambda self: self.options.attempts)
-    backoff = property(lambda self: self.options.backoff)
-    delay = property(lambda self: self.options.delay)
-    ttl = property(lambda self: self.options.ttl)
-    remove_on_complete = property(lambda self: self.options.remove_on_complete)
-    search_keys = property(lambda self: self.options.search_keys)
-    unique_key = property(lambda self: self.options.unique_key)
-    dependencies = property(lambda self: list(self.options.depends_on))
+    @property
+    def priority(self) -> int:
+        return self.options.priority
+
+    @property
+    def max_attempts(self) -> int:
+        return self.options.attempts
+
+    @property
+    def backoff(self) -> Any:
+        return self.options.backoff
+
+    @property
+    def delay(self) -> int:
+        return self.options.delay
+
+    @property
+    def ttl(self) -> int:
+        return self.options.ttl
+
+    @property
+    def remove_on_complete(self) -> bool:
+        return self.options.remove_on_complete
+
+    @property
+    def search_keys(self) -> tuple[str, ...] | None:
+        return self.options.search_keys
+
+    @property
+    def unique_key(self) -> Any:
+        return self.options.unique_key
+
+    @property
+    def dependencies(self) -> list[int]:
+        return list(self.options.depends_on)
 
     @property
     def attempts_remaining(self) -> int:
