@@ -232,7 +232,7 @@ class Worker:
         keys = [self.queue.keys.timer] + [self.queue.keys.wake(t) for t in wants]
         self._listening = frozenset(wants)
         try:
-            self._doorbell.wait(keys, timeout)  # type: ignore[union-attr]
+            self._doorbell.wait(keys, timeout)  # type: ignore[union-attr]  # run() set it
         except redis.ConnectionError as exc:
             logger.warning("Redis unreachable while idle (%s)", exc)
             time.sleep(min(1.0, timeout / 1000))
