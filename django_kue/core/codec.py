@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, overload
 
 from .errors import InvalidJob, PayloadTooLarge
 
@@ -27,6 +27,10 @@ def loads(text: str | bytes | None, default: Any = None) -> Any:
     return json.loads(text)
 
 
+@overload
+def text(value: str | bytes) -> str: ...
+@overload
+def text(value: str | bytes | None) -> str | None: ...
 def text(value: str | bytes | None) -> str | None:
     """Redis replies may be bytes (a shared django-redis client) or str."""
     if isinstance(value, bytes):

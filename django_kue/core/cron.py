@@ -9,12 +9,12 @@ Evaluated on the wall clock of the given time zone (UTC unless told).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .errors import InvalidJob
 
 _BOUNDS = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
-_NAMES = (
+_NAMES: tuple[dict[str, int], ...] = (
     {}, {}, {},
     {m: i + 1 for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())},
     {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())},
@@ -115,7 +115,7 @@ def _part(part: str, index: int, low: int, high: int, expression: str) -> Iterat
     return iter(range(start, stop + 1, step))
 
 
-def _number(text: str, index: int, bad) -> int:
+def _number(text: str, index: int, bad: Callable[[str], InvalidJob]) -> int:
     if text in _NAMES[index]:
         return _NAMES[index][text]
     if not text.isdecimal():

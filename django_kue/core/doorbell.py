@@ -118,7 +118,7 @@ class Doorbell:
 
     def _fetch_id(self) -> int | None:
         try:
-            return int(self._client.client_id())  # type: ignore[union-attr]
+            return int(self._client.client_id())  # type: ignore[union-attr]  # wait() set it
         except redis.ConnectionError:
             # unreachable (a failover): blocking now with no id would make ring() powerless
             # if the BLPOP then found a server; the worker's loop waits and comes back

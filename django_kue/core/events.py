@@ -13,7 +13,7 @@ import logging
 import os
 import time
 import uuid
-from typing import TYPE_CHECKING, Any, Iterator, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Protocol, Sequence, cast
 
 from . import codec
 
@@ -118,7 +118,10 @@ def report_error(prefix: str, error: BaseException) -> None:
 def read(queue: Queue, after: str = "$", block_ms: int | None = None,
          count: int = 500) -> Iterator[Event]:
     """Events after a stream id ("$" = only new ones), waiting up to ``block_ms``."""
-    reply = queue.client.xread({queue.keys.events: after}, count=count, block=block_ms)
+    # RESP2: [[stream, [(id, fields), ...]], ...], None when block_ms ran out (redis-py's
+    # declared type also covers RESP3's dict)
+    reply = cast("list[list[Any]] | None",
+                 queue.client.xread({queue.keys.events: after}, count=count, block=block_ms))
     for _stream, entries in reply or []:
         for stream_id, fields in entries:
             yield Event.parse(stream_id, fields)

@@ -95,7 +95,7 @@ class Finisher:
         worker = self.worker
         job = outcome.running.job
         with worker._lock:
-            freed = worker._finishing.pop(job.id, None) is not None  # when the handler returned
+            freed = worker._finishing.pop(outcome.running.job_id, None) is not None  # when the handler returned
         if not freed:
             worker._release(outcome.running)
         if state == "lost":

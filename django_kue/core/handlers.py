@@ -8,7 +8,7 @@ import inspect
 import queue as stdqueue
 import threading
 import traceback
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from . import clock, codec
 from .errors import InvalidJob, LeaseLost
@@ -57,6 +57,11 @@ class Running:
     started: float
     deadline: float | None
     settled: bool = False
+
+    @property
+    def job_id(self) -> int:
+        """The held job's id (a claimed job is saved: its id is never None)."""
+        return cast(int, self.job.id)
 
 
 @dataclasses.dataclass
@@ -109,7 +114,7 @@ class Slots:
     never holds a slot.
     """
 
-    def __init__(self, spec: HandlerSpec, run: Callable[[Running], None], name: str) -> None:
+    def __init__(self, spec: HandlerSpec, run: Callable[[Running], object], name: str) -> None:
         self.spec = spec
         self.inbox: stdqueue.SimpleQueue[Running | None] = stdqueue.SimpleQueue()
         self._run = run

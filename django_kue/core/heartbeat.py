@@ -96,10 +96,10 @@ class Heartbeat:
             pairs += [r.job.id, r.job._token]
         lost = worker.queue.scripts("heartbeat", clock.now_ms(), worker.queue.config.lease, *pairs)
         for job_id in lost:
-            r = worker._running.get(int(job_id))
-            if r is not None and worker._settle(r):
-                logger.warning("%s %s: lease lost, abandoning it", r.job.type, r.job.id)
-                self._abandon(r)
+            held = worker._running.get(int(job_id))
+            if held is not None and worker._settle(held):
+                logger.warning("%s %s: lease lost, abandoning it", held.job.type, held.job.id)
+                self._abandon(held)
 
     def _expire_ttl(self, now: float) -> None:
         due = [r for r in list(self.worker._running.values())

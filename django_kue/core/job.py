@@ -87,7 +87,7 @@ def _decoded(fields: dict[Any, Any]) -> dict[str, str]:
     except AttributeError:
         if all(k.__class__ is str and v.__class__ is str for k, v in fields.items()):
             return fields  # decoded already (a decode_responses client, the worker's claim)
-        return {codec.text(k): codec.text(v) for k, v in fields.items()}  # type: ignore[misc]
+        return {codec.text(k): codec.text(v) for k, v in fields.items()}
 
 
 def _options(f: dict[str, str]) -> JobOptions:
@@ -139,25 +139,61 @@ class Job:
         self.error: str | None = None
         self.stack: str | None = None
         self.worker_id: str | None = None
-        self.created_at = self.updated_at = self.promote_at = None
-        self.started_at = self.failed_at = self.duration = None
+        # ms since the epoch (duration: ms), None until saved / started / failed
+        self.created_at: int | None = None
+        self.updated_at: int | None = None
+        self.promote_at: int | None = None
+        self.started_at: int | None = None
+        self.failed_at: int | None = None
+        self.duration: int | None = None
         self._token = ""  # the fencing token while a worker runs this job
         self._last_progress_write = 0.0
         self._pending_progress: tuple[int, Any] | None = None
         self._listeners: dict[str, list[Callable[..., Any]]] = {}  # job.on(), until saved
         self.dependents: list[int] = []  # ids of jobs waiting for this one (dependencies.py)
         self.duplicate = False  # save() returned the live job holding its unique_key instead
+        self._raw_token = ""  # the hash's token field as read (intake.py makes it the job's own)
+        # extras.py: set from the job hash by extras.loaded()
+        self.waiting = 0  # dependencies not complete yet
+        self.cancelled_flag = False  # cancel asked while active
+        self.periodic: str | None = None  # the schedule that created it
 
     # Kue's option accessors, readable as attributes
-    priority = property(lambda self: self.options.priority)
-    max_attempts = property(lambda self: self.options.attempts)
-    backoff = property(lambda self: self.options.backoff)
-    delay = property(lambda self: self.options.delay)
-    ttl = property(lambda self: self.options.ttl)
-    remove_on_complete = property(lambda self: self.options.remove_on_complete)
-    search_keys = property(lambda self: self.options.search_keys)
-    unique_key = property(lambda self: self.options.unique_key)
-    dependencies = property(lambda self: list(self.options.depends_on))
+    @property
+    def priority(self) -> int:
+        return self.options.priority
+
+    @property
+    def max_attempts(self) -> int:
+        return self.options.attempts
+
+    @property
+    def backoff(self) -> Any:
+        return self.options.backoff
+
+    @property
+    def delay(self) -> int:
+        return self.options.delay
+
+    @property
+    def ttl(self) -> int:
+        return self.options.ttl
+
+    @property
+    def remove_on_complete(self) -> bool:
+        return self.options.remove_on_complete
+
+    @property
+    def search_keys(self) -> tuple[str, ...] | None:
+        return self.options.search_keys
+
+    @property
+    def unique_key(self) -> Any:
+        return self.options.unique_key
+
+    @property
+    def dependencies(self) -> list[int]:
+        return list(self.options.depends_on)
 
     @property
     def attempts_remaining(self) -> int:

@@ -38,7 +38,7 @@ TEMPLATES: dict[str, str] = {
 _FIELD = re.compile(r"\{(\w+)\}")
 
 
-def _builder(head: str, template: str):
+def _builder(head: str, template: str) -> str | Callable[..., str]:
     pieces = _FIELD.split(template)  # literal, field, literal, field, ...
     if len(pieces) == 1:
         return head + template

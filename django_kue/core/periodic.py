@@ -73,14 +73,14 @@ class Schedule:
         """The latest tick at or before now (ms)."""
         if self.every is not None:
             return now_ms // self.every * self.every
-        found = self.cron.last_at_or_before(_datetime(now_ms))  # type: ignore[union-attr]
+        found = self.cron.last_at_or_before(_datetime(now_ms))  # type: ignore[union-attr]  # no every: a cron
         return None if found is None else int(found.timestamp() * 1000)
 
     def next_tick(self, now_ms: int) -> int | None:
         """The first tick after now (ms)."""
         if self.every is not None:
             return (now_ms // self.every + 1) * self.every
-        found = self.cron.next_after(_datetime(now_ms))  # type: ignore[union-attr]
+        found = self.cron.next_after(_datetime(now_ms))  # type: ignore[union-attr]  # no every: a cron
         return None if found is None else int(found.timestamp() * 1000)
 
     def describe(self) -> dict[str, Any]:

@@ -7,7 +7,7 @@ states or in none. A Queue holds a client and a config and reads no global state
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Sequence, cast
 
 import redis
 
@@ -168,7 +168,11 @@ class Queue:
     def ids_by_state(self, state: str, type: str | None = None) -> list[int]:
         state = parse_state(state).value
         key = self.keys.type_state(type, state) if type else self.keys.state(state)
-        return [_member_id(m) for m in self.client.zrange(key, 0, -1)]
+        return [_member_id(m) for m in self._members(key, 0, -1)]
+
+    def _members(self, key: str, start: int, stop: int, desc: bool = False) -> list[bytes | str]:
+        """ZRANGE's members (redis-py's declared type also covers WITHSCORES' pairs)."""
+        return cast("list[bytes | str]", self.client.zrange(key, start, stop, desc=desc))
 
     def _ids(self, key: str, start: int, stop: int, order: str) -> list[int]:
         if order not in ORDERS:
@@ -178,7 +182,7 @@ class Queue:
                 raise InvalidJob(f"range bounds must be integers, not {value!r}")
         if start >= 0 and stop >= 0 and (stop < start or stop - start >= MAX_RANGE):
             raise InvalidJob(f"invalid range {start}..{stop}: at most {MAX_RANGE} jobs, from <= to")
-        members = self.client.zrange(key, start, stop, desc=(order == "desc"))
+        members = self._members(key, start, stop, desc=(order == "desc"))
         return [_member_id(m) for m in members[:MAX_RANGE]]
 
     # -- counting ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from .errors import Cancelled, InvalidJob, InvalidState, JobNotFound, KueError
 from .keys import Keys
 from .redis_client import moved_on, topology_error
 
-NAMES = (
+NAMES: tuple[str, ...] = (
     "save", "update", "claim", "complete", "fail", "recover", "heartbeat", "promote",
     "remove", "set_state", "set_priority", "progress", "log", "mirror_lock", "fields",
     "cancel",

@@ -67,7 +67,7 @@ class Worker:
         self._listening: frozenset[str] = frozenset()
         self._running: dict[int, Running] = {}
         self._finishing: dict[int, Running] = {}  # handler returned, outcome not written yet
-        self._slots: dict[str, Slots] = {}
+        self._slots: dict[str, Slots | aio.AsyncSlots] = {}
         self._doorbell: Doorbell | None = None
         self._finisher = Finisher(self)
         self._heartbeat = Heartbeat(self)
@@ -202,7 +202,7 @@ class Worker:
         running = Running(job, spec, started, started + job.ttl if job.ttl else None)
         with self._lock:
             self._free[job.type] -= 1
-            self._running[job.id] = running
+            self._running[running.job_id] = running
         self._slots[job.type].inbox.put(running)
         if running.deadline is not None:
             self._heartbeat.nudge()
@@ -232,7 +232,7 @@ class Worker:
         keys = [self.queue.keys.timer] + [self.queue.keys.wake(t) for t in wants]
         self._listening = frozenset(wants)
         try:
-            self._doorbell.wait(keys, timeout)  # type: ignore[union-attr]
+            self._doorbell.wait(keys, timeout)  # type: ignore[union-attr]  # run() set it
         except redis.ConnectionError as exc:
             logger.warning("Redis unreachable while idle (%s)", exc)
             time.sleep(min(1.0, timeout / 1000))
@@ -269,9 +269,9 @@ class Worker:
     def _release(self, running: Running, finishing: bool = False) -> None:
         type_ = running.job.type
         with self._lock:
-            self._running.pop(running.job.id, None)
+            self._running.pop(running.job_id, None)
             if finishing:
-                self._finishing[running.job.id] = running
+                self._finishing[running.job_id] = running
             self._free[type_] += 1
             self.processed += 1
             self._changes += 1
