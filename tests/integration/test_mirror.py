@@ -370,6 +370,29 @@ def test_beyond_kue_columns_follow_later_changes(queue, mirror):
     assert _beyond_kue_columns(child.id)[0] is False
 
 
+def test_a_running_job_asked_to_stop_shows_it_at_once(queue, mirror, start_worker):
+    """Cancelling an active job only flags it (its handler stops it): cancel.lua writes an
+    internal `update` event, so the row shows the flag before the job ends."""
+    import threading
+
+    release = threading.Event()
+    job = queue.create("email", {}).save()
+    start_worker({"email": lambda j: release.wait(10)})
+    wait_until(lambda: queue.get_job(job.id).state == "active")
+    mirror.catch_up()
+    row = JobRecord.objects.get(id=job.id)
+    assert (row.state, row.cancelled) == ("active", False)
+    job.cancel()
+    mirror.catch_up()
+    row.refresh_from_db()
+    assert (row.state, row.cancelled) == ("active", True)
+    release.set()
+    wait_until(lambda: queue.get_job(job.id).state == "failed")
+    mirror.catch_up()
+    row.refresh_from_db()
+    assert (row.state, row.error, row.cancelled) == ("failed", "cancelled", True)
+
+
 def test_the_models_and_the_migrations_agree():
     """makemigrations --check: a field added to JobRecord without its migration fails here."""
     call_command("makemigrations", "django_kue", "--check", "--dry-run", stdout=io.StringIO())

@@ -8,7 +8,8 @@
 -- ARGV[2]  now (ms)
 -- Returns  the job's state before: "active" means asked to stop, the others cancelled
 -- Errors   NOTFOUND; BADSTATE when the job is complete or failed already
--- Events   failed ("cancelled") for a job cancelled at once
+-- Events   failed ("cancelled") for a job cancelled at once; update (internal: no signal, no
+--          job listener) for an active one, so the mirror's row shows the flag now
 
 local id, now = ARGV[1], tonumber(ARGV[2])
 local f = redis.call('HMGET', K.job(id), 'state', 'type')
@@ -19,6 +20,7 @@ if f[1] == 'complete' or f[1] == 'failed' then
 end
 if f[1] == 'active' then
   redis.call('HSET', K.job(id), 'cancelled', '1')
+  emit('update', id, f[2], '[]')
 else
   cancel_ended(id, f[2], f[1], now)
 end
