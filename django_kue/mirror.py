@@ -205,15 +205,8 @@ class Mirror:
 
     def rebuild(self) -> tuple[int, int]:
         """Reconcile the whole table with Redis, now; returns (rows, deleted)."""
-        self._read_at.clear()  # every row is read, whatever wrote it before
-        self.client.set(self.queue.keys.mirror_rebuild, 0)
-        rows = deleted = 0
-        while True:
-            more, page_rows, page_deleted = self.rebuild_step()
-            rows, deleted = rows + page_rows, deleted + page_deleted
-            if not more:
-                return rows, deleted
-            self.hold()  # a long rebuild keeps its lock
+        self._begin_rebuild()
+        return self._finish_rebuild()
 
     def start_rebuild(self) -> None:
         """Follow the stream from its end from now on, and reconcile every job before that
@@ -221,8 +214,21 @@ class Mirror:
         Redis, so a syncer that dies midway is continued by the next one."""
         self.client.xgroup_setid(self.stream, GROUP, id="$")
         self.client.xgroup_delconsumer(self.stream, GROUP, CONSUMER)  # drop stale pending
-        self._read_at.clear()  # reads before now may be older than what was lost
+        self._begin_rebuild()
+
+    def _begin_rebuild(self) -> None:
+        self._read_at.clear()  # every row is read again, whatever wrote it before
         self.client.set(self.queue.keys.mirror_rebuild, 0)
+
+    def _finish_rebuild(self) -> tuple[int, int]:
+        """The rest of the rebuild in progress, now; returns (rows, deleted)."""
+        rows = deleted = 0
+        while True:
+            more, page_rows, page_deleted = self.rebuild_step()
+            rows, deleted = rows + page_rows, deleted + page_deleted
+            if not more:
+                return rows, deleted
+            self.hold()  # a long rebuild keeps its lock
 
     def rebuild_step(self, page: int | None = None) -> tuple[bool, int, int]:
         """One page of a rebuild in progress, if any: (more to do, rows, deleted). The jobs
@@ -303,8 +309,7 @@ class Mirror:
     def _rebuild_from_here(self) -> None:
         """Start a rebuild and finish it now (the tests' shortcut)."""
         self.start_rebuild()
-        while self.rebuild_step()[0]:
-            self.hold()
+        self._finish_rebuild()
 
 
 @contextlib.contextmanager

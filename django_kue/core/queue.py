@@ -23,9 +23,8 @@ from .states import STATES, parse_priority, parse_state
 logger = logging.getLogger("django_kue.queue")
 
 ORDERS = ("asc", "desc")
-_DEFAULTS = DEFAULTS
-_DEFAULTS_ENCODED = (_DEFAULTS.priority, _DEFAULTS.attempts, _DEFAULTS.delay, _DEFAULTS.ttl,
-                     _DEFAULTS.backoff_json, "", "")
+_DEFAULTS_ENCODED = (DEFAULTS.priority, DEFAULTS.attempts, DEFAULTS.delay, DEFAULTS.ttl,
+                     DEFAULTS.backoff_json, "", "")
 MAX_RANGE = 10_000  # jobs per range read: a page, not a dump
 SAVE_CHUNK = 500  # jobs per save.lua call: Redis runs one chunk while the next is sent
 
@@ -57,7 +56,7 @@ class Queue:
     # -- creating ---------------------------------------------------------------------------
     def create(self, type: str, data: dict[str, Any] | None = None, **options: Any) -> Job:
         """An unsaved job with Kue's options (``priority``, ``attempts``, ``delay`` ...)."""
-        return Job(self, type, data, JobOptions(**normalize(options)) if options else _DEFAULTS)
+        return Job(self, type, data, JobOptions(**normalize(options)) if options else DEFAULTS)
 
     def create_many(self, jobs: Iterable[Job | tuple[str, dict[str, Any]] |
                                          tuple[str, dict[str, Any], dict[str, Any]]]) -> list[Job]:
@@ -104,7 +103,7 @@ class Queue:
         words = ""
         if self.config.search:
             words = " ".join(search.words(search.indexed_text(job.data, o.search_keys)))
-        if o is _DEFAULTS:  # most jobs: the options' part encoded once
+        if o is DEFAULTS:  # most jobs: the options' part encoded once
             return [job.type, data, *_DEFAULTS_ENCODED, words]
         return [job.type, data, o.priority, o.attempts, o.delay, o.ttl, o.backoff_json,
                 "1" if o.remove_on_complete else "",

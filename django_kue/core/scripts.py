@@ -7,10 +7,11 @@ with redis-py (EVALSHA, reloaded on NOSCRIPT). Error replies are mapped to core 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from importlib import resources
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import redis
 
@@ -111,13 +112,9 @@ class Scripts:
         stream reader can tell its own events from others') and whether to hand the emitted
         events back, which is only asked for while a local listener wants them."""
         collect = events.collecting()
-        try:
+        with self._errors_mapped():
             reply = self._scripts[name](keys=self._keys, args=(events.origin(), "1" if collect else "",
                                                                *args), client=client)
-        except redis.ResponseError as exc:
-            raise self._refused(exc) from None
-        except redis.TimeoutError as exc:  # a server gone without closing (a dead host)
-            raise redis.ConnectionError(f"Redis did not answer: {exc}") from exc
         return self._delivered(reply, collect)
 
     def many(self, name: str, calls: Iterable[Sequence[Any]]) -> list[Any]:
@@ -165,20 +162,24 @@ class Scripts:
             replies.append(None)
 
     def _read(self, conn: Any, collect: bool) -> Any:
-        try:
+        with self._errors_mapped():
             reply = conn.read_response()
+        return self._delivered(reply, collect)
+
+    @contextlib.contextmanager
+    def _errors_mapped(self) -> Iterator[None]:
+        """A script's error reply as a core exception; NOSCRIPT is left to the caller (redis-py's
+        ``Script`` reloads on it, ``many`` reruns the call)."""
+        try:
+            yield
         except redis.exceptions.NoScriptError:
             raise
         except redis.ResponseError as exc:
-            raise self._refused(exc) from None
-        except redis.TimeoutError as exc:
+            if topology_error(exc):  # a failover or a moved slot: as unreachable (retried)
+                raise moved_on(self._client, exc) from exc
+            raise _mapped(exc) from None
+        except redis.TimeoutError as exc:  # a server gone without closing (a dead host)
             raise redis.ConnectionError(f"Redis did not answer: {exc}") from exc
-        return self._delivered(reply, collect)
-
-    def _refused(self, exc: redis.ResponseError) -> Exception:
-        if topology_error(exc):  # a failover or a moved slot: as unreachable (retried)
-            return moved_on(self._client, exc)
-        return _mapped(exc)
 
     def _delivered(self, reply: Any, collect: bool) -> Any:
         if not collect:
