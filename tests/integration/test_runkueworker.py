@@ -195,6 +195,15 @@ def mirror_db(tmp_path):
     return db
 
 
+def wait_completed_and_mirrored(queue, jobs, process, db) -> None:
+    """Every job completes while ``process`` keeps running, then the mirror's rows say so."""
+    wait_until(lambda: states(queue, jobs) == ["complete"] * len(jobs) or process.poll() is not None,
+               timeout=60, message="the jobs to complete")
+    assert process.poll() is None, process.stdout.read()
+    wait_until(lambda: mirror_rows(db) == {j.id: "complete" for j in jobs}, timeout=30,
+               message="the mirror's rows")
+
+
 @pytest.mark.slow
 def test_the_mirror_syncs_from_a_child_process_that_dies_with_its_worker(redis_queue, worker_process,
                                                                         mirror_db):
@@ -205,11 +214,7 @@ def test_the_mirror_syncs_from_a_child_process_that_dies_with_its_worker(redis_q
     queue = redis_queue
     jobs = queue.create_many([("t.echo", {"n": n}) for n in range(20)])
     worker = worker_process("--types=t.echo", env={"KUE_SQLITE": str(db)})
-    wait_until(lambda: states(queue, jobs) == ["complete"] * 20 or worker.poll() is not None,
-               timeout=60, message="the jobs to complete")
-    assert worker.poll() is None, worker.stdout.read()
-    wait_until(lambda: mirror_rows(db) == {j.id: "complete" for j in jobs}, timeout=30,
-               message="the mirror's rows")
+    wait_completed_and_mirrored(queue, jobs, worker, db)
     kids = children(worker.pid)
     assert len(kids) == 1  # forked: named kue-mirror; spawned: manage.py kuemirror
     assert Path(f"/proc/{kids[0]}/comm").read_text().strip() == "kue-mirror" \
@@ -236,11 +241,7 @@ def test_processes_sync_the_mirror_in_the_supervisor(redis_queue, worker_process
     queue = redis_queue
     supervisor = worker_process("--processes=2", "--types=t.echo", env={"KUE_SQLITE": str(db)})
     jobs = queue.create_many([("t.echo", {"n": n}) for n in range(10)])
-    wait_until(lambda: states(queue, jobs) == ["complete"] * 10 or supervisor.poll() is not None,
-               timeout=60, message="the jobs to complete")
-    assert supervisor.poll() is None, supervisor.stdout.read()
-    wait_until(lambda: mirror_rows(db) == {j.id: "complete" for j in jobs}, timeout=30,
-               message="the mirror's rows")
+    wait_completed_and_mirrored(queue, jobs, supervisor, db)
     workers = children(supervisor.pid)
     assert len(workers) == 2
     assert all("--no-mirror" in Path(f"/proc/{pid}/cmdline").read_text() for pid in workers)
